@@ -1,0 +1,158 @@
+/**
+ * Hub configuration: defaults < config file (JSON or YAML) < EARSHOT_* env vars < CLI flags.
+ * One zod schema validates the merged result, so every source gets the same precise errors.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { durationSchema } from '../../shared/duration';
+import { severitySchema } from '../../shared/incidents/types';
+import { describeIssues } from '../../shared/zod-issues';
+
+export const DEFAULT_PORT = 8725;
+
+const tokenSchema = z.object({
+  /** Who this credential is: recorded as the sender/actor, and part of PagerDuty/generic dedup keys. */
+  name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
+  token: z.string().min(16, 'must be at least 16 characters'),
+});
+
+export const hubConfigSchema = z
+  .object({
+    /** Addresses to listen on. Loopback only unless you say otherwise. */
+    hosts: z.array(z.string().min(1)).min(1).default(['127.0.0.1', '::1']),
+    port: z.number().int().min(0).max(65_535).default(DEFAULT_PORT),
+    dataDir: z.string().min(1).default(join(homedir(), '.earshot', 'hub')),
+    tokens: z.array(tokenSchema).default([]),
+    grafana: z
+      .object({
+        hmacSecret: z.string().min(1).optional(),
+        timestampHeader: z.string().min(1).optional(),
+        maxSkew: durationSchema.default(300_000),
+      })
+      .strict()
+      .default({ maxSkew: 300_000 }),
+    limits: z
+      .object({
+        maxBodyBytes: z.number().int().positive().default(1_048_576),
+        /** Sustained requests per second per credential, and the burst above it. */
+        ratePerSecond: z.number().positive().default(200),
+        burst: z.number().int().positive().default(1_000),
+      })
+      .strict()
+      .default({ maxBodyBytes: 1_048_576, ratePerSecond: 200, burst: 1_000 }),
+    incidents: z
+      .object({
+        staleAlertAfter: z.union([durationSchema, z.null()]).default(6 * 3_600_000),
+        retriggerOnSeverityIncrease: z.boolean().default(true),
+        defaultSeverity: severitySchema.default('error'),
+        timelineLimit: z.number().int().positive().default(500),
+        tickInterval: durationSchema.default(1_000),
+      })
+      .strict()
+      .default({
+        staleAlertAfter: 6 * 3_600_000,
+        retriggerOnSeverityIncrease: true,
+        defaultSeverity: 'error',
+        timelineLimit: 500,
+        tickInterval: 1_000,
+      }),
+    stream: z
+      .object({
+        /** Events kept in memory for reconnecting clients; older gaps get a fresh snapshot. */
+        replayEvents: z.number().int().nonnegative().default(10_000),
+        /** A client whose unsent data exceeds this is cut off. */
+        maxBufferedBytes: z.number().int().positive().default(8 * 1_048_576),
+        heartbeat: durationSchema.default(15_000),
+        helloTimeout: durationSchema.default(10_000),
+        /** Resolved incidents included in a snapshot besides the open ones. */
+        snapshotResolved: z.number().int().nonnegative().default(100),
+      })
+      .strict()
+      .default({
+        replayEvents: 10_000,
+        maxBufferedBytes: 8 * 1_048_576,
+        heartbeat: 15_000,
+        helloTimeout: 10_000,
+        snapshotResolved: 100,
+      }),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  })
+  .strict();
+
+export type HubConfig = z.output<typeof hubConfigSchema>;
+export type HubConfigInput = z.input<typeof hubConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly details: string[] = [],
+  ) {
+    super(details.length ? `${message}\n  ${details.join('\n  ')}` : message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseHubConfig(input: unknown, origin = 'configuration'): HubConfig {
+  const result = hubConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`invalid ${origin}:`, describeIssues(result.error));
+  return result.data;
+}
+
+export function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${path} is not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${path} must hold an object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** EARSHOT_PORT, EARSHOT_DATA_DIR, EARSHOT_TOKEN, EARSHOT_HOSTS (comma-separated), EARSHOT_LOG_LEVEL. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (env['EARSHOT_PORT']) out['port'] = Number(env['EARSHOT_PORT']);
+  if (env['EARSHOT_DATA_DIR']) out['dataDir'] = env['EARSHOT_DATA_DIR'];
+  if (env['EARSHOT_TOKEN']) out['token'] = env['EARSHOT_TOKEN'];
+  if (env['EARSHOT_HOSTS']) out['hosts'] = env['EARSHOT_HOSTS'].split(',').map((h) => h.trim());
+  if (env['EARSHOT_LOG_LEVEL']) out['logLevel'] = env['EARSHOT_LOG_LEVEL'];
+  return out;
+}
+
+/**
+ * Merges layers (later wins). A `token` shorthand in any layer becomes the
+ * credential named "admin", replacing an earlier "admin".
+ */
+export function mergeConfigLayers(...layers: Record<string, unknown>[]): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) {
+      if (v === undefined) continue;
+      if (k === 'token') {
+        const tokens = ((merged['tokens'] as { name: string }[] | undefined) ?? []).filter((t) => t.name !== 'admin');
+        merged['tokens'] = [...tokens, { name: 'admin', token: v }];
+      } else if (isPlainObject(v) && isPlainObject(merged[k])) {
+        merged[k] = { ...(merged[k] as object), ...v };
+      } else {
+        merged[k] = v;
+      }
+    }
+  }
+  return merged;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

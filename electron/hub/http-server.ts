@@ -1,0 +1,303 @@
+/**
+ * The hub's HTTP surface, on plain node:http (see README, "Why node:http"):
+ * ingest for four kinds of sender, the incident API, health and metrics.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { EngineError } from '../../shared/incidents/engine';
+import { INCIDENT_STATUSES, type Sender } from '../../shared/incidents/types';
+import { toDetail } from '../../shared/incidents/engine';
+import { commandSchema } from '../../shared/protocol/stream';
+import { describeIssues } from '../../shared/zod-issues';
+import type { Authenticator } from './auth';
+import type { HubConfig } from './config';
+import { HubFault, type HubCore, type SubmitOutcome } from './hub-core';
+import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util';
+import { runIncidentAction } from './incident-actions';
+import { planAlertmanager, alertmanagerWebhookSchema } from './ingest/alertmanager-adapter';
+import type { IngestContext, IngestPlan } from './ingest/common';
+import { genericAlertSchema, planGeneric } from './ingest/generic-adapter';
+import { checkGrafanaSignature, grafanaWebhookSchema, planGrafana } from './ingest/grafana-adapter';
+import { pagerdutyEventSchema, planPagerduty } from './ingest/pagerduty-adapter';
+import type { Logger } from './log';
+import type { HubMetrics } from './metrics';
+import { RateLimiter } from './rate-limit';
+
+export interface HttpDeps {
+  config: HubConfig;
+  core: HubCore;
+  auth: Authenticator;
+  metrics: HubMetrics;
+  log: Logger;
+  version: string;
+}
+
+interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: string[];
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  name: string;
+  handler: (ctx: Ctx) => Promise<void> | void;
+}
+
+export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const { config, core, auth, metrics, log } = deps;
+  const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
+
+  const requireCredential = (ctx: Ctx): string => {
+    const name = auth.identifyRequest(ctx.req.headers);
+    if (name === null) {
+      throw new HttpError(401, 'unauthorized', 'a valid token is required (Authorization: Bearer <token>, or Basic with the token as password)', [], {
+        'www-authenticate': 'Bearer realm="earshot"',
+      });
+    }
+    return name;
+  };
+
+  const rateLimit = (credential: string, route: string): void => {
+    const waitMs = limiter.take(`${credential} ${route}`, Date.now());
+    if (waitMs > 0) {
+      throw new HttpError(429, 'rate_limited', `too many requests from "${credential}"; retry after ${waitMs} ms`, [], {
+        'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))),
+      });
+    }
+  };
+
+  const ingestContext = (credential: string): IngestContext => ({
+    credential,
+    receivedAt: new Date(),
+    defaultSeverity: config.incidents.defaultSeverity,
+  });
+
+  const execute = (plan: IngestPlan, sender: Sender, credential: string): Promise<SubmitOutcome> => {
+    const actor = `${sender}/${credential}`;
+    switch (plan.kind) {
+      case 'batch':
+        return core.submit({ kind: 'ingest', batch: plan.batch, actor });
+      case 'acknowledge-key':
+        return core.submit({ kind: 'acknowledge-key', key: plan.key, actor: plan.actor, via: actor });
+      case 'resolve-key':
+        return core.submit({ kind: 'resolve-key', key: plan.key, actor: plan.actor });
+    }
+  };
+
+  /** The shared path of every ingest route but PagerDuty's: auth, rate limit, body, schema, plan, commit. */
+  const ingestRoute =
+    <S extends z.ZodType>(
+      sender: Sender,
+      schema: S,
+      plan: (body: z.output<S>, ctx: IngestContext) => IngestPlan | { plan: IngestPlan; dedupKey: string },
+    ) =>
+    async (ctx: Ctx): Promise<void> => {
+      try {
+        const credential = requireCredential(ctx);
+        rateLimit(credential, sender);
+        const raw = await readBody(ctx.req, config.limits.maxBodyBytes);
+        if (sender === 'grafana' && config.grafana.hmacSecret) {
+          const problem = checkGrafanaSignature(
+            { secret: config.grafana.hmacSecret, timestampHeader: config.grafana.timestampHeader, maxSkewMs: config.grafana.maxSkew },
+            ctx.req.headers,
+            raw,
+            Date.now(),
+          );
+          if (problem) throw new HttpError(401, 'bad_signature', problem);
+        }
+        const parsed = schema.safeParse(parseJson(raw));
+        if (!parsed.success) throw new HttpError(400, 'invalid_body', `invalid ${sender} payload`, describeIssues(parsed.error));
+        const planned = plan(parsed.data, ingestContext(credential));
+        const { plan: p, dedupKey } = 'plan' in planned ? planned : { plan: planned, dedupKey: undefined };
+        const outcome = await execute(p, sender, credential);
+        metrics.ingest.inc({ sender, outcome: 'accepted' });
+        sendJson(ctx.res, sender === 'generic' ? 202 : 200, {
+          status: 'ok',
+          ...(dedupKey === undefined ? {} : { dedupKey }),
+          ...(outcome.incident ? { incidentId: outcome.incident.id, incidentStatus: outcome.incident.status } : {}),
+          events: outcome.events.length,
+        });
+      } catch (err) {
+        metrics.ingest.inc({ sender, outcome: outcomeOf(err) });
+        throw err;
+      }
+    };
+
+  /** PagerDuty Events API v2: its own answers, and routing_key as the credential. */
+  const pagerduty = async (ctx: Ctx): Promise<void> => {
+    const invalid = (errors: string[], message = 'Event object is invalid') =>
+      sendJson(ctx.res, 400, { status: 'invalid event', message, errors });
+    let outcome = 'accepted';
+    try {
+      const raw = await readBody(ctx.req, config.limits.maxBodyBytes);
+      let json: unknown;
+      try {
+        json = parseJson(raw);
+      } catch (err) {
+        outcome = 'invalid';
+        invalid([(err as HttpError).message], 'Event object is invalid');
+        return;
+      }
+      const routingKey = typeof json === 'object' && json !== null ? (json as Record<string, unknown>)['routing_key'] : undefined;
+      const credential = auth.identifyRequest(ctx.req.headers) ?? auth.identify(typeof routingKey === 'string' ? routingKey : undefined);
+      if (credential === null) {
+        outcome = 'unauthorized';
+        sendJson(ctx.res, 401, { status: 'unauthorized', message: 'routing_key is not a known credential', errors: ['routing_key'] });
+        return;
+      }
+      rateLimit(credential, 'pagerduty');
+      const parsed = pagerdutyEventSchema.safeParse(json);
+      if (!parsed.success) {
+        outcome = 'invalid';
+        invalid(describeIssues(parsed.error));
+        return;
+      }
+      const { plan, dedupKey } = planPagerduty(parsed.data, ingestContext(credential));
+      await execute(plan, 'pagerduty', credential);
+      sendJson(ctx.res, 202, { status: 'success', message: 'Event processed', dedup_key: dedupKey });
+    } catch (err) {
+      outcome = outcomeOf(err);
+      throw err;
+    } finally {
+      metrics.ingest.inc({ sender: 'pagerduty', outcome });
+    }
+  };
+
+  const incidentAction = (action: 'ack' | 'resolve' | 'snooze') => async (ctx: Ctx) => {
+    const credential = requireCredential(ctx);
+    rateLimit(credential, 'api');
+    const body = parseJson(await readBody(ctx.req, 64 * 1024));
+    const input = { ...(typeof body === 'object' && body !== null ? body : {}), action, incidentId: Number(ctx.params[0]) };
+    const parsed = commandSchema.safeParse(input);
+    if (!parsed.success) throw new HttpError(400, 'invalid_body', `invalid ${action} request`, describeIssues(parsed.error));
+    const outcome = await runIncidentAction(core, parsed.data, credential, 'http');
+    sendJson(ctx.res, 200, { incident: outcome.incident, events: outcome.events.length });
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      pattern: /^\/healthz$/,
+      name: 'healthz',
+      handler: (ctx) => sendJson(ctx.res, 200, { status: 'ok', version: deps.version, seq: core.committedSeq }),
+    },
+    {
+      method: 'GET',
+      pattern: /^\/metrics$/,
+      name: 'metrics',
+      handler: async (ctx) => {
+        requireCredential(ctx);
+        const text = await metrics.registry.metrics();
+        ctx.res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        ctx.res.end(text);
+      },
+    },
+    { method: 'POST', pattern: /^\/api\/v1\/ingest\/alertmanager$/, name: 'ingest_alertmanager', handler: ingestRoute('alertmanager', alertmanagerWebhookSchema, planAlertmanager) },
+    { method: 'POST', pattern: /^\/api\/v1\/ingest\/grafana$/, name: 'ingest_grafana', handler: ingestRoute('grafana', grafanaWebhookSchema, planGrafana) },
+    { method: 'POST', pattern: /^\/api\/v1\/ingest\/generic$/, name: 'ingest_generic', handler: ingestRoute('generic', genericAlertSchema, planGeneric) },
+    { method: 'POST', pattern: /^\/v2\/enqueue$/, name: 'pagerduty_enqueue', handler: pagerduty },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/incidents$/,
+      name: 'incidents_list',
+      handler: (ctx) => {
+        requireCredential(ctx);
+        const statusParam = ctx.url.searchParams.get('status');
+        let statuses: Set<string> | undefined;
+        if (statusParam) {
+          statuses = new Set(statusParam.split(',').map((s) => s.trim()));
+          const unknown = [...statuses].filter((s) => !(INCIDENT_STATUSES as readonly string[]).includes(s));
+          if (unknown.length) throw new HttpError(400, 'invalid_query', `status: unknown value(s) ${unknown.join(', ')}; use ${INCIDENT_STATUSES.join(', ')}`);
+        }
+        const limitParam = ctx.url.searchParams.get('limit');
+        const limit = limitParam === null ? 500 : Number(limitParam);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'invalid_query', 'limit: must be an integer from 1 to 10000');
+        core.settle();
+        const incidents = core.listIncidents({ ...(statuses ? { statuses } : {}), limit });
+        sendJson(ctx.res, 200, { seq: core.committedSeq, incidents });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/incidents\/(\d{1,15})$/,
+      name: 'incident_get',
+      handler: (ctx) => {
+        requireCredential(ctx);
+        core.settle();
+        const inc = core.incident(Number(ctx.params[0]));
+        if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
+        sendJson(ctx.res, 200, { incident: toDetail(inc) });
+      },
+    },
+    { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/ack$/, name: 'incident_ack', handler: incidentAction('ack') },
+    { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/resolve$/, name: 'incident_resolve', handler: incidentAction('resolve') },
+    { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/snooze$/, name: 'incident_snooze', handler: incidentAction('snooze') },
+    { method: 'GET', pattern: /^\/$/, name: 'console', handler: (ctx) => sendConsolePlaceholder(ctx.res) },
+  ];
+
+  return (req, res) => {
+    const started = process.hrtime.bigint();
+    let routeName = 'unknown';
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.requestDuration.observe({ route: routeName, method: req.method ?? '', code: String(res.statusCode) }, seconds);
+    });
+    const url = new URL(req.url ?? '/', 'http://hub.invalid');
+    const matches = routes.filter((r) => r.pattern.test(url.pathname));
+    const route = matches.find((r) => r.method === req.method);
+    if (!route) {
+      req.resume();
+      if (matches.length) sendError(res, new HttpError(405, 'method_not_allowed', `use ${matches.map((r) => r.method).join(' or ')}`, [], { allow: matches.map((r) => r.method).join(', ') }));
+      else sendError(res, new HttpError(404, 'not_found', `no route for ${url.pathname}`));
+      return;
+    }
+    routeName = route.name;
+    const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
+    Promise.resolve()
+      .then(() => route.handler({ req, res, url, params }))
+      .catch((err: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        if (err instanceof HttpError) {
+          if (err.status === 413) res.setHeader('connection', 'close');
+          sendError(res, err);
+        } else if (err instanceof EngineError) {
+          sendError(res, new HttpError(err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : 400, err.code, err.message));
+        } else if (err instanceof HubFault) {
+          log.error('request failed', { route: routeName, err });
+          sendError(res, new HttpError(503, 'unavailable', err.message, [], { 'retry-after': '1' }));
+        } else {
+          log.error('unexpected error', { route: routeName, err });
+          sendError(res, new HttpError(500, 'internal_error', 'internal error'));
+        }
+      });
+  };
+}
+
+function outcomeOf(err: unknown): string {
+  if (err instanceof HttpError) {
+    if (err.status === 401) return 'unauthorized';
+    if (err.status === 413) return 'too_large';
+    if (err.status === 429) return 'rate_limited';
+    return 'invalid';
+  }
+  return err instanceof EngineError ? 'invalid' : 'error';
+}
+
+// Replaced by the built web console (renderer) in the desktop-app work.
+function sendConsolePlaceholder(res: ServerResponse): void {
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>Earshot hub</title>' +
+    '<p>Earshot hub is running. The API is under <code>/api/v1</code>; see the README.</p>';
+  res.writeHead(200, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(html);
+}

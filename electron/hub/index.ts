@@ -1,0 +1,171 @@
+/**
+ * Starts a hub: the event log, the core, HTTP and the stream, on loopback by default.
+ * Plain Node: the desktop app runs this in-process, `npm run hub` runs it alone.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { STREAM_PATH } from '../../shared/protocol/stream';
+import { Authenticator } from './auth';
+import type { HubConfig } from './config';
+import { HubCore } from './hub-core';
+import { createRequestHandler } from './http-server';
+import { createLogger, type Logger } from './log';
+import { HubMetrics } from './metrics';
+import { EventStore } from './store/event-store';
+import { StreamServer } from './stream/stream-server';
+
+export const HUB_VERSION = '0.1.0';
+const TOKEN_FILE = 'hub-token';
+
+export interface RunningHub {
+  /** e.g. http://127.0.0.1:8725 — the real port when 0 was asked for. */
+  url: string;
+  port: number;
+  /** Addresses actually listened on. */
+  addresses: string[];
+  config: HubConfig;
+  core: HubCore;
+  /** Set when no token was configured and the hub made (or reused) one in the data dir. */
+  generatedToken?: string;
+  close(): Promise<void>;
+}
+
+export interface StartHubOptions {
+  log?: Logger;
+  now?: () => number;
+}
+
+export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
+  const log = options.log ?? createLogger(config.logLevel);
+  let generatedToken: string | undefined;
+  if (config.tokens.length === 0) {
+    generatedToken = loadOrCreateToken(config.dataDir);
+    config = { ...config, tokens: [{ name: 'admin', token: generatedToken }] };
+  }
+  const store = EventStore.open(config.dataDir);
+  const core = new HubCore({
+    store,
+    log,
+    replayEvents: config.stream.replayEvents,
+    engine: {
+      staleAlertAfterMs: config.incidents.staleAlertAfter,
+      retriggerOnSeverityIncrease: config.incidents.retriggerOnSeverityIncrease,
+      timelineLimit: config.incidents.timelineLimit,
+    },
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const auth = new Authenticator(config.tokens);
+  const metrics: HubMetrics = new HubMetrics({
+    incidentsByStatus: () => core.countsByStatus(),
+    // `stream` is declared below; collectors only run on a scrape, after start.
+    streamClients: (): number => stream.clientCount,
+    eventLog: () => ({ events: store.lastSeq, bytes: store.sizeBytes() }),
+  });
+  const stream: StreamServer = new StreamServer({
+    core,
+    auth,
+    log,
+    metrics,
+    hubVersion: HUB_VERSION,
+    maxBufferedBytes: config.stream.maxBufferedBytes,
+    heartbeatMs: config.stream.heartbeat,
+    helloTimeoutMs: config.stream.helloTimeout,
+    snapshotResolved: config.stream.snapshotResolved,
+  });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION });
+
+  const servers: Server[] = [];
+  const addresses: string[] = [];
+  let port = config.port;
+  for (const host of config.hosts) {
+    const server = createServer(handler);
+    server.on('upgrade', (req, socket, head) => {
+      const path = new URL(req.url ?? '/', 'http://hub.invalid').pathname;
+      if (path === STREAM_PATH) stream.handleUpgrade(req, socket, head);
+      else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    });
+    server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    });
+    try {
+      await listen(server, port, host);
+    } catch (err) {
+      // ::1 is absent on hosts without IPv6; loopback on 127.0.0.1 is enough then.
+      if (servers.length > 0 && isMissingAddress(err)) {
+        log.warn('not listening on an address this host does not have', { host, err: (err as Error).message });
+        continue;
+      }
+      await Promise.all(servers.map(closeServer));
+      stream.close();
+      core.close();
+      store.close();
+      throw err;
+    }
+    port = (server.address() as AddressInfo).port;
+    servers.push(server);
+    addresses.push(host);
+  }
+
+  const tick = setInterval(() => {
+    core.submit({ kind: 'tick' }).catch((err: unknown) => log.error('tick failed', { err }));
+  }, config.incidents.tickInterval);
+  tick.unref();
+
+  const first = addresses[0] as string;
+  const url = `http://${first.includes(':') ? `[${first}]` : first}:${port}`;
+  log.info('hub started', { url, addresses, dataDir: config.dataDir, events: store.lastSeq });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      clearInterval(tick);
+      stream.close();
+      await Promise.all(servers.map(closeServer));
+      core.close();
+      store.close();
+      log.info('hub stopped', { events: store.lastSeq });
+    })();
+    return closing;
+  };
+  return { url, port, addresses, config, core, close, ...(generatedToken ? { generatedToken } : {}) };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // Give requests in flight a moment to finish, then drop what is left.
+    setTimeout(() => server.closeAllConnections(), 2_000).unref();
+  });
+}
+
+function isMissingAddress(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT';
+}
+
+function loadOrCreateToken(dataDir: string): string {
+  const path = join(dataDir, TOKEN_FILE);
+  if (existsSync(path)) {
+    const token = readFileSync(path, 'utf8').trim();
+    if (token.length >= 16) return token;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(path, `${token}\n`, { mode: 0o600 });
+  return token;
+}

@@ -1,0 +1,71 @@
+/** `/metrics` in the Prometheus text format. One registry per hub, so several hubs can share a process (tests). */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface HubMetricsSources {
+  incidentsByStatus(): Record<string, number>;
+  streamClients(): number;
+  eventLog(): { events: number; bytes: number };
+}
+
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly ingest: Counter<'sender' | 'outcome'>;
+  readonly requestDuration: Histogram<'route' | 'method' | 'code'>;
+  readonly streamDisconnects: Counter<'reason'>;
+
+  constructor(sources: HubMetricsSources) {
+    const registers = [this.registry];
+    this.ingest = new Counter({
+      name: 'earshot_ingest_requests_total',
+      help: 'Ingest requests by sender and outcome (accepted, invalid, unauthorized, rate_limited, too_large, error).',
+      labelNames: ['sender', 'outcome'],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'earshot_http_request_duration_seconds',
+      help: 'HTTP request latency, from the first byte read to the response written.',
+      labelNames: ['route', 'method', 'code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.streamDisconnects = new Counter({
+      name: 'earshot_stream_disconnects_total',
+      help: 'Stream clients disconnected, by reason.',
+      labelNames: ['reason'],
+      registers,
+    });
+    new Gauge({
+      name: 'earshot_incidents',
+      help: 'Incidents by status.',
+      labelNames: ['status'],
+      registers,
+      collect() {
+        for (const [status, n] of Object.entries(sources.incidentsByStatus())) this.set({ status }, n);
+      },
+    });
+    new Gauge({
+      name: 'earshot_stream_clients',
+      help: 'Connected, authenticated stream clients.',
+      registers,
+      collect() {
+        this.set(sources.streamClients());
+      },
+    });
+    new Gauge({
+      name: 'earshot_event_log_events',
+      help: 'Events in the log.',
+      registers,
+      collect() {
+        this.set(sources.eventLog().events);
+      },
+    });
+    new Gauge({
+      name: 'earshot_event_log_bytes',
+      help: 'Size of the event database in bytes.',
+      registers,
+      collect() {
+        this.set(sources.eventLog().bytes);
+      },
+    });
+  }
+}

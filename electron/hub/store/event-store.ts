@@ -1,0 +1,231 @@
+/**
+ * The event log: an append-only SQLite table (libsql, WAL) whose rows are
+ * hash-chained. It is the hub's source of truth and its audit trail at once.
+ *
+ *   hash = SHA-256( prev_hash + "\n" + canonicalJson({seq, ts, type, incidentId, actor, data}) )
+ *
+ * The first row's prev_hash is 64 zeros. `meta.head` keeps the last "seq:hash"
+ * so that deleting rows from the end is caught too.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'libsql';
+import { canonicalJson } from '../../../shared/canonical-json';
+import { eventBodySchema, type EventDraft, type HubEvent } from '../../../shared/incidents/types';
+
+export const GENESIS_HASH = '0'.repeat(64);
+export const DB_FILE = 'earshot.db';
+
+interface EventRow {
+  seq: number;
+  ts: string;
+  type: string;
+  incident_id: number;
+  actor: string;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export function hashEvent(prevHash: string, event: HubEvent): string {
+  const { seq, ts, type, incidentId, actor, data } = event;
+  return createHash('sha256')
+    .update(`${prevHash}\n${canonicalJson({ seq, ts, type, incidentId, actor, data })}`)
+    .digest('hex');
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  seq         INTEGER PRIMARY KEY,
+  ts          TEXT    NOT NULL,
+  type        TEXT    NOT NULL,
+  incident_id INTEGER NOT NULL,
+  actor       TEXT    NOT NULL,
+  data        TEXT    NOT NULL,
+  prev_hash   TEXT    NOT NULL,
+  hash        TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_incident ON events (incident_id, seq);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Append-only by construction: the hub never updates or deletes an event. These
+-- triggers stop accidents; deliberate tampering is what the hash chain is for.
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+`;
+
+export interface StoredHead {
+  seq: number;
+  hash: string;
+}
+
+export class EventStore {
+  private readonly db: Database.Database;
+  private readonly insert: Database.Statement;
+  private readonly setHead: Database.Statement;
+  private head: StoredHead;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+    this.insert = db.prepare(
+      'INSERT INTO events (seq, ts, type, incident_id, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.setHead = db.prepare("INSERT INTO meta (key, value) VALUES ('head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    this.head = this.readLastRow();
+  }
+
+  static open(dataDir: string): EventStore {
+    mkdirSync(dataDir, { recursive: true });
+    const db = new Database(join(dataDir, DB_FILE));
+    db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced at every commit, so an acknowledged (2xx) event
+    // survives power loss, not just a killed process.
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec(SCHEMA);
+    return new EventStore(db);
+  }
+
+  get lastSeq(): number {
+    return this.head.seq;
+  }
+
+  get lastHash(): string {
+    return this.head.hash;
+  }
+
+  private readLastRow(): StoredHead {
+    const row = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
+      | Pick<EventRow, 'seq' | 'hash'>
+      | undefined;
+    return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
+  }
+
+  /** Gives drafts their seq, time and hash, in order, continuing the chain. Nothing is written yet. */
+  seal(drafts: readonly EventDraft[], ts: string, chain: StoredHead): { events: HubEvent[]; hashes: string[]; head: StoredHead } {
+    const events: HubEvent[] = [];
+    const hashes: string[] = [];
+    let { seq, hash } = chain;
+    for (const draft of drafts) {
+      seq += 1;
+      const event = { ...draft, seq, ts } as HubEvent;
+      hash = hashEvent(hash, event);
+      events.push(event);
+      hashes.push(hash);
+    }
+    return { events, hashes, head: { seq, hash } };
+  }
+
+  /** Writes sealed events in one transaction (one fsync). Throws, writing nothing, on failure. */
+  append(events: readonly HubEvent[], hashes: readonly string[]): void {
+    if (events.length === 0) return;
+    let prev = this.head.hash;
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      events.forEach((e, i) => {
+        const hash = hashes[i] as string;
+        this.insert.run(e.seq, e.ts, e.type, e.incidentId, e.actor, canonicalJson(e.data), prev, hash);
+        prev = hash;
+      });
+      const last = events[events.length - 1] as HubEvent;
+      this.setHead.run(`${last.seq}:${prev}`);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    this.head = { seq: (events[events.length - 1] as HubEvent).seq, hash: prev };
+  }
+
+  /** Every stored event in order, parsed. */
+  *readAll(fromSeq = 0): Generator<HubEvent> {
+    const stmt = this.db.prepare('SELECT seq, ts, type, incident_id, actor, data FROM events WHERE seq > ? ORDER BY seq');
+    for (const row of stmt.iterate(fromSeq) as IterableIterator<EventRow>) yield rowToEvent(row);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+  }
+
+  sizeBytes(): number {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    return pages * pageSize;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function rowToEvent(row: EventRow): HubEvent {
+  const body = eventBodySchema.parse({ type: row.type, data: JSON.parse(row.data) as unknown });
+  return { seq: row.seq, ts: row.ts, incidentId: row.incident_id, actor: row.actor, ...body };
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  rows: number;
+  head: StoredHead;
+  /** The first row that fails, and why. */
+  problem?: { seq: number | null; reason: string };
+}
+
+/**
+ * Walks the chain from the first row. Catches a modified row (hash mismatch), a
+ * deleted, inserted or reordered row (seq gap or prev_hash mismatch), and rows
+ * cut from the end (meta.head, or `expectHead` recorded elsewhere).
+ */
+export function verifyChain(dataDir: string, expectHead?: string): VerifyResult {
+  const db = new Database(join(dataDir, DB_FILE), { readonly: true, fileMustExist: true });
+  try {
+    let prev = GENESIS_HASH;
+    let expectedSeq = 1;
+    let rows = 0;
+    const fail = (seq: number | null, reason: string): VerifyResult => ({
+      ok: false,
+      rows,
+      head: { seq: expectedSeq - 1, hash: prev },
+      problem: { seq, reason },
+    });
+    // rowid order is insertion order for an INTEGER PRIMARY KEY table; walking by
+    // seq and checking both seq and prev_hash catches moved rows either way.
+    const stmt = db.prepare('SELECT seq, ts, type, incident_id, actor, data, prev_hash, hash FROM events ORDER BY seq');
+    for (const row of stmt.iterate() as IterableIterator<EventRow>) {
+      if (row.seq !== expectedSeq) {
+        return fail(row.seq, row.seq > expectedSeq ? `row ${expectedSeq} is missing (next row is ${row.seq})` : `unexpected seq ${row.seq}`);
+      }
+      if (row.prev_hash !== prev) return fail(row.seq, "prev_hash does not match the previous row's hash (row inserted, deleted or reordered)");
+      let event: HubEvent;
+      try {
+        event = rowToEvent(row);
+      } catch (err) {
+        return fail(row.seq, `row does not parse as an event: ${(err as Error).message.split('\n')[0] ?? ''}`);
+      }
+      if (hashEvent(prev, event) !== row.hash) return fail(row.seq, 'hash does not match the row (row modified)');
+      prev = row.hash;
+      expectedSeq += 1;
+      rows += 1;
+    }
+    const head = { seq: expectedSeq - 1, hash: prev };
+    const stored = db.prepare("SELECT value FROM meta WHERE key = 'head'").get() as { value: string } | undefined;
+    const recorded = expectHead ?? stored?.value;
+    if (recorded !== undefined && recorded !== `${head.seq}:${head.hash}`) {
+      const [seqText] = recorded.split(':');
+      return {
+        ok: false,
+        rows,
+        head,
+        problem: {
+          seq: Number(seqText),
+          reason: `the chain ends at ${head.seq}:${head.hash.slice(0, 12)}… but the recorded head is ${recorded.slice(0, 24)}… (rows cut from the end?)`,
+        },
+      };
+    }
+    return { ok: true, rows, head };
+  } finally {
+    db.close();
+  }
+}

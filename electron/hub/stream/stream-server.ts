@@ -1,0 +1,217 @@
+/**
+ * The live stream at /api/v1/stream.
+ *
+ *   client: hello {token?, resumeFrom?}
+ *   hub:    welcome, then either resume + the missed events, or a snapshot; then live events
+ *
+ * Everything between reading the replay and subscribing to live events runs in
+ * one synchronous stretch, so a client sees every seq once: no gaps, no duplicates.
+ * A client that cannot keep up is cut off instead of growing the hub's memory or
+ * slowing the others.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { EngineError } from '../../../shared/incidents/engine';
+import {
+  CLOSE_CODES,
+  PROTOCOL_VERSION,
+  clientMessageSchema,
+  type ServerMessage,
+} from '../../../shared/protocol/stream';
+import { describeIssues } from '../../../shared/zod-issues';
+import type { Authenticator } from '../auth';
+import type { Broadcast, HubCore } from '../hub-core';
+import type { Logger } from '../log';
+import type { HubMetrics } from '../metrics';
+import { runIncidentAction } from '../incident-actions';
+
+export interface StreamServerOptions {
+  core: HubCore;
+  auth: Authenticator;
+  log: Logger;
+  metrics: HubMetrics;
+  hubVersion: string;
+  maxBufferedBytes: number;
+  heartbeatMs: number;
+  helloTimeoutMs: number;
+  snapshotResolved: number;
+}
+
+interface Session {
+  ws: WebSocket;
+  credential: string | null;
+  subscribed: boolean;
+  closing: boolean;
+  alive: boolean;
+  helloTimer: NodeJS.Timeout | undefined;
+}
+
+const MAX_FRAME_BYTES = 64 * 1024;
+
+export class StreamServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  private readonly sessions = new Set<Session>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly o: StreamServerOptions) {
+    this.unsubscribe = o.core.onBroadcast((b) => this.broadcast(b));
+    this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get clientCount(): number {
+    let n = 0;
+    for (const s of this.sessions) if (s.subscribed) n++;
+    return n;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    const session: Session = {
+      ws,
+      credential: this.o.auth.identifyRequest(req.headers),
+      subscribed: false,
+      closing: false,
+      alive: true,
+      helloTimer: undefined,
+    };
+    session.helloTimer = setTimeout(() => this.cut(session, CLOSE_CODES.helloTimeout, 'no hello received in time', 'hello_timeout'), this.o.helloTimeoutMs);
+    this.sessions.add(session);
+    ws.on('pong', () => (session.alive = true));
+    ws.on('message', (data, isBinary) => this.onMessage(session, data, isBinary));
+    ws.on('close', () => {
+      clearTimeout(session.helloTimer);
+      this.sessions.delete(session);
+    });
+    ws.on('error', (err) => this.o.log.debug('stream socket error', { err: err.message }));
+  }
+
+  private onMessage(session: Session, data: RawData, isBinary: boolean): void {
+    if (session.closing) return;
+    let json: unknown;
+    try {
+      if (isBinary) throw new Error('binary frames are not accepted');
+      json = JSON.parse(data.toString());
+    } catch (err) {
+      this.send(session, { type: 'error', error: { code: 'invalid_json', message: `frame is not JSON text: ${(err as Error).message}` } });
+      return;
+    }
+    const parsed = clientMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      this.send(session, { type: 'error', error: { code: 'invalid_message', message: describeIssues(parsed.error).join('; ') } });
+      return;
+    }
+    const msg = parsed.data;
+    switch (msg.type) {
+      case 'hello':
+        this.hello(session, msg.token, msg.resumeFrom);
+        return;
+      case 'ping':
+        this.send(session, msg.requestId === undefined ? { type: 'pong' } : { type: 'pong', requestId: msg.requestId });
+        return;
+      case 'command': {
+        if (!session.subscribed || session.credential === null) {
+          this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
+          return;
+        }
+        const { requestId } = msg;
+        runIncidentAction(this.o.core, msg.command, session.credential, 'stream').then(
+          (outcome) => this.send(session, { type: 'reply', requestId, ok: true, ...(outcome.incident ? { incident: outcome.incident } : {}) }),
+          (err: unknown) =>
+            this.send(session, {
+              type: 'reply',
+              requestId,
+              ok: false,
+              error:
+                err instanceof EngineError
+                  ? { code: err.code, message: err.message }
+                  : { code: 'server_error', message: 'the hub could not carry out the command' },
+            }),
+        );
+        return;
+      }
+    }
+  }
+
+  private hello(session: Session, token: string | undefined, resumeFrom: number | undefined): void {
+    if (session.subscribed) {
+      this.send(session, { type: 'error', error: { code: 'already_subscribed', message: 'hello was already received' } });
+      return;
+    }
+    session.credential ??= this.o.auth.identify(token);
+    if (session.credential === null) {
+      this.cut(session, CLOSE_CODES.unauthorized, 'unauthorized: a valid token is required', 'unauthorized');
+      return;
+    }
+    clearTimeout(session.helloTimer);
+    // From here to `subscribed = true` nothing yields to the event loop.
+    const { core } = this.o;
+    core.settle();
+    const seq = core.committedSeq;
+    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq });
+    const missed = resumeFrom === undefined ? null : core.replayAfter(resumeFrom);
+    if (missed !== null && resumeFrom !== undefined) {
+      this.send(session, { type: 'resume', fromSeq: resumeFrom, toSeq: seq });
+      for (const b of missed) this.sendRaw(session, b.message);
+    } else {
+      this.send(session, { type: 'snapshot', seq, incidents: core.listIncidents({ resolvedLimit: this.o.snapshotResolved }) });
+    }
+    session.subscribed = true;
+  }
+
+  private broadcast(b: Broadcast): void {
+    for (const session of this.sessions) if (session.subscribed) this.sendRaw(session, b.message);
+  }
+
+  private send(session: Session, message: ServerMessage): void {
+    this.sendRaw(session, JSON.stringify(message));
+  }
+
+  private sendRaw(session: Session, text: string): void {
+    if (session.closing || session.ws.readyState !== WebSocket.OPEN) return;
+    session.ws.send(text);
+    if (session.ws.bufferedAmount > this.o.maxBufferedBytes) {
+      this.cut(session, CLOSE_CODES.slowConsumer, `slow consumer: more than ${this.o.maxBufferedBytes} bytes unsent`, 'slow_consumer');
+    }
+  }
+
+  /** Closes with a reason; a peer that does not read its close frame is dropped a second later. */
+  private cut(session: Session, code: number, reason: string, metric: string): void {
+    if (session.closing) return;
+    session.closing = true;
+    session.subscribed = false;
+    this.o.metrics.streamDisconnects.inc({ reason: metric });
+    this.o.log.info('stream client cut off', { reason, credential: session.credential });
+    clearTimeout(session.helloTimer);
+    session.ws.close(code, reason);
+    setTimeout(() => session.ws.terminate(), 1_000).unref();
+  }
+
+  private beat(): void {
+    const message = JSON.stringify({ type: 'heartbeat', seq: this.o.core.committedSeq, serverTime: new Date().toISOString() } satisfies ServerMessage);
+    for (const session of this.sessions) {
+      if (!session.alive) {
+        this.cut(session, CLOSE_CODES.protocolError, 'no pong to the last ping', 'heartbeat_timeout');
+        continue;
+      }
+      session.alive = false;
+      session.ws.ping();
+      if (session.subscribed) this.sendRaw(session, message);
+    }
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.unsubscribe();
+    for (const session of this.sessions) {
+      session.closing = true;
+      session.ws.close(CLOSE_CODES.shuttingDown, 'hub shutting down');
+    }
+    this.wss.close();
+  }
+}

@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import { SEVERITIES } from './severity';
+
+export const severitySchema = z.enum(SEVERITIES);
+export const SENDERS = ['alertmanager', 'grafana', 'pagerduty', 'generic', 'earshot-anomaly'] as const;
+export const senderSchema = z.enum(SENDERS);
+export type Sender = z.infer<typeof senderSchema>;
+
+export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
+export const incidentStatusSchema = z.enum(INCIDENT_STATUSES);
+export type IncidentStatus = z.infer<typeof incidentStatusSchema>;
+
+export const labelSetSchema = z.record(z.string(), z.string());
+export type LabelSet = z.infer<typeof labelSetSchema>;
+
+export const linkSchema = z.object({ href: z.string(), text: z.string() });
+export type Link = z.infer<typeof linkSchema>;
+
+/** One alert as every adapter normalises it. */
+export const alertSchema = z.object({
+  fingerprint: z.string().min(1),
+  status: z.enum(['firing', 'resolved']),
+  severity: severitySchema,
+  summary: z.string(),
+  description: z.string().optional(),
+  labels: labelSetSchema,
+  annotations: labelSetSchema,
+  startsAt: z.string(),
+  endsAt: z.string().optional(),
+  links: z.array(linkSchema),
+  /** Sender-specific extras worth keeping (Grafana `values`, PagerDuty `custom_details`, …). */
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type Alert = z.infer<typeof alertSchema>;
+
+const incidentMetaSchema = z.object({
+  title: z.string(),
+  groupLabels: labelSetSchema,
+  commonLabels: labelSetSchema,
+  externalURL: z.string().optional(),
+  truncatedAlerts: z.number().int().nonnegative(),
+  links: z.array(linkSchema),
+});
+export type IncidentMeta = z.infer<typeof incidentMetaSchema>;
+
+export const resolveReasonSchema = z.enum(['sender', 'manual', 'expired']);
+export type ResolveReason = z.infer<typeof resolveReasonSchema>;
+export const retriggerReasonSchema = z.enum(['snooze-expired', 'severity-increased']);
+
+/** Every fact the hub records. The `events` table holds exactly these, hash-chained. */
+export const eventBodySchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('incident.triggered'),
+    data: incidentMetaSchema.extend({
+      key: z.string(),
+      source: senderSchema,
+      severity: severitySchema,
+      routingKey: z.string().optional(),
+    }),
+  }),
+  z.object({ type: z.literal('alert.upserted'), data: z.object({ alert: alertSchema }) }),
+  z.object({ type: z.literal('incident.updated'), data: incidentMetaSchema.partial() }),
+  z.object({ type: z.literal('incident.acknowledged'), data: z.object({ via: z.string().optional() }) }),
+  z.object({ type: z.literal('incident.snoozed'), data: z.object({ until: z.string(), via: z.string().optional() }) }),
+  z.object({
+    type: z.literal('incident.retriggered'),
+    data: z.object({ reason: retriggerReasonSchema, severity: severitySchema.optional() }),
+  }),
+  z.object({ type: z.literal('alerts.expired'), data: z.object({ fingerprints: z.array(z.string()) }) }),
+  z.object({
+    type: z.literal('incident.resolved'),
+    data: z.object({ reason: resolveReasonSchema, via: z.string().optional() }),
+  }),
+]);
+export type EventBody = z.infer<typeof eventBodySchema>;
+export type EventType = EventBody['type'];
+
+export const eventEnvelopeSchema = z.object({
+  seq: z.number().int().positive(),
+  ts: z.string(),
+  incidentId: z.number().int().positive(),
+  actor: z.string(),
+});
+export const hubEventSchema = z.intersection(eventEnvelopeSchema, eventBodySchema);
+/** A committed event: what was stored, with its place in the log. */
+export type HubEvent = z.infer<typeof eventEnvelopeSchema> & EventBody;
+/** An event the engine decided on, before the store gives it a place. */
+export type EventDraft = Omit<z.infer<typeof eventEnvelopeSchema>, 'seq' | 'ts'> & EventBody;
+
+export const timelineEntrySchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  actor: z.string(),
+  text: z.string(),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;
+
+/** What lists and the live stream carry: an incident without its alerts and timeline. */
+export const incidentSummarySchema = z.object({
+  id: z.number().int().positive(),
+  key: z.string(),
+  source: senderSchema,
+  status: incidentStatusSchema,
+  severity: severitySchema,
+  title: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  acknowledgedAt: z.string().optional(),
+  acknowledgedBy: z.string().optional(),
+  resolvedAt: z.string().optional(),
+  resolvedBy: z.string().optional(),
+  resolveReason: resolveReasonSchema.optional(),
+  snoozedUntil: z.string().optional(),
+  alertCounts: z.object({ firing: z.number().int(), resolved: z.number().int() }),
+  groupLabels: labelSetSchema,
+  commonLabels: labelSetSchema,
+  externalURL: z.string().optional(),
+  truncatedAlerts: z.number().int(),
+  links: z.array(linkSchema),
+  lastSeq: z.number().int(),
+});
+export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
+
+export const incidentDetailSchema = incidentSummarySchema.extend({
+  routingKey: z.string().optional(),
+  alerts: z.array(alertSchema),
+  timeline: z.array(timelineEntrySchema),
+});
+export type IncidentDetail = z.infer<typeof incidentDetailSchema>;

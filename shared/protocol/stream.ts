@@ -1,0 +1,68 @@
+/**
+ * The hub's WebSocket protocol (`/api/v1/stream`). Both directions are zod
+ * discriminated unions; clients and the hub parse every frame with them.
+ */
+import { z } from 'zod';
+import { durationSchema } from '../duration';
+import { hubEventSchema, incidentSummarySchema } from '../incidents/types';
+
+export const STREAM_PATH = '/api/v1/stream';
+export const PROTOCOL_VERSION = 1;
+
+export const commandSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('ack'), incidentId: z.number().int().positive(), actor: z.string().min(1).max(200) }),
+  z.object({ action: z.literal('resolve'), incidentId: z.number().int().positive(), actor: z.string().min(1).max(200) }),
+  z.object({
+    action: z.literal('snooze'),
+    incidentId: z.number().int().positive(),
+    actor: z.string().min(1).max(200),
+    duration: durationSchema,
+  }),
+]);
+export type StreamCommand = z.input<typeof commandSchema>;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('hello'),
+    /** Needed unless the upgrade request carried `Authorization`. */
+    token: z.string().optional(),
+    /** The last `seq` this client has applied; the hub replays what came after it. */
+    resumeFrom: z.number().int().nonnegative().optional(),
+    client: z.string().max(200).optional(),
+  }),
+  z.object({ type: z.literal('command'), requestId: z.string().min(1).max(100), command: commandSchema }),
+  z.object({ type: z.literal('ping'), requestId: z.string().max(100).optional() }),
+]);
+export type ClientMessage = z.input<typeof clientMessageSchema>;
+
+const errorSchema = z.object({ code: z.string(), message: z.string() });
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('welcome'), protocol: z.number(), hubVersion: z.string(), seq: z.number().int() }),
+  /** State as of `seq`: open incidents and the most recently resolved ones. */
+  z.object({ type: z.literal('snapshot'), seq: z.number().int(), incidents: z.array(incidentSummarySchema) }),
+  /** Sent before a replay: events fromSeq+1 … toSeq follow, then live events. */
+  z.object({ type: z.literal('resume'), fromSeq: z.number().int(), toSeq: z.number().int() }),
+  /** One committed event and the incident as it stood right after it. */
+  z.object({ type: z.literal('event'), seq: z.number().int(), event: hubEventSchema, incident: incidentSummarySchema }),
+  z.object({
+    type: z.literal('reply'),
+    requestId: z.string(),
+    ok: z.boolean(),
+    incident: incidentSummarySchema.optional(),
+    error: errorSchema.optional(),
+  }),
+  z.object({ type: z.literal('heartbeat'), seq: z.number().int(), serverTime: z.string() }),
+  z.object({ type: z.literal('pong'), requestId: z.string().optional() }),
+  z.object({ type: z.literal('error'), error: errorSchema }),
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** WebSocket close codes the hub uses (4000–4999 are for applications). */
+export const CLOSE_CODES = {
+  unauthorized: 4001,
+  helloTimeout: 4002,
+  protocolError: 4003,
+  slowConsumer: 4008,
+  shuttingDown: 1001,
+} as const;
