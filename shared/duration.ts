@@ -25,14 +25,11 @@ export function formatDuration(ms: number): string {
 }
 
 /** A duration given as a string ("15m") or a number of milliseconds; parsed to milliseconds. */
-export const durationSchema = z.union([
-  z.number().int().nonnegative(),
-  z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `not a duration: "${text}" (use e.g. "90s", "15m", "1h")` });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+export const durationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === null || !Number.isInteger(ms) || ms < 0) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. "90s", "15m", "1h", or milliseconds)` });
+    return z.NEVER;
+  }
+  return ms;
+});

@@ -362,7 +362,7 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       const { alert } = event.data;
       inc.alerts.set(alert.fingerprint, alert);
       inc.alertSeenAt.set(alert.fingerprint, Date.parse(at));
-      inc.severity = firingSeverity(inc) ?? inc.severity;
+      inc.severity = incidentSeverity(inc);
       break;
     }
     case 'incident.updated':
@@ -412,12 +412,15 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
   if (inc.timeline.length > config.timelineLimit) inc.timeline.splice(0, inc.timeline.length - config.timelineLimit);
 }
 
-function firingSeverity(inc: IncidentRecord): Severity | undefined {
-  let best: Severity | undefined;
+/** The highest severity among firing alerts; once none fires, the highest it had, so a resolved incident keeps its weight. */
+function incidentSeverity(inc: IncidentRecord): Severity {
+  let firing: Severity | undefined;
+  let any: Severity = inc.severity;
   for (const a of inc.alerts.values()) {
-    if (a.status === 'firing' && (best === undefined || severityRank(a.severity) > severityRank(best))) best = a.severity;
+    if (severityRank(a.severity) > severityRank(any)) any = a.severity;
+    if (a.status === 'firing' && (firing === undefined || severityRank(a.severity) > severityRank(firing))) firing = a.severity;
   }
-  return best;
+  return firing ?? any;
 }
 
 /** One plain-language line for the incident timeline. */

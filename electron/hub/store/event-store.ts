@@ -150,9 +150,10 @@ export class EventStore {
   }
 
   sizeBytes(): number {
-    const pages = this.db.pragma('page_count', { simple: true }) as number;
-    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
-    return pages * pageSize;
+    // libsql's pragma({ simple: true }) returns the row, not the value: read the row.
+    const { page_count } = this.db.prepare('PRAGMA page_count').get() as { page_count: number };
+    const { page_size } = this.db.prepare('PRAGMA page_size').get() as { page_size: number };
+    return page_count * page_size;
   }
 
   close(): void {
