@@ -180,7 +180,10 @@ export class StreamServer {
     }
   }
 
-  /** Closes with a reason; a peer that does not read its close frame is dropped a second later. */
+  /**
+   * Closes with a reason. Nothing more is queued for it, so memory stays bounded;
+   * a peer that does not read as far as its close frame within 5 s is dropped.
+   */
   private cut(session: Session, code: number, reason: string, metric: string): void {
     if (session.closing) return;
     session.closing = true;
@@ -189,7 +192,7 @@ export class StreamServer {
     this.o.log.info('stream client cut off', { reason, credential: session.credential });
     clearTimeout(session.helloTimer);
     session.ws.close(code, reason);
-    setTimeout(() => session.ws.terminate(), 1_000).unref();
+    setTimeout(() => session.ws.terminate(), 5_000).unref();
   }
 
   private beat(): void {
