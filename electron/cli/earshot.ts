@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../hub/config';
+import { DataDirLockedError } from '../hub/store/data-dir-lock';
 import { runHub } from './hub-command';
 import { verifyChain } from '../hub/store/event-store';
 import { startDesktop } from './start';
@@ -72,7 +73,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (err instanceof ConfigError || err instanceof DataDirLockedError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`earshot: ${(err as Error).message}\n`);
       process.exitCode = 2;
     } else {

@@ -14,6 +14,7 @@ import { HubCore } from './hub-core';
 import { createRequestHandler } from './http-server';
 import { createLogger, type Logger } from './log';
 import { HubMetrics } from './metrics';
+import { lockDataDir } from './store/data-dir-lock';
 import { EventStore } from './store/event-store';
 import { StreamServer } from './stream/stream-server';
 
@@ -45,7 +46,14 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     generatedToken = loadOrCreateToken(config.dataDir);
     config = { ...config, tokens: [{ name: 'admin', token: generatedToken }] };
   }
-  const store = EventStore.open(config.dataDir);
+  const unlock = lockDataDir(config.dataDir);
+  let store: EventStore;
+  try {
+    store = EventStore.open(config.dataDir);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const core = new HubCore({
     store,
     log,
@@ -102,6 +110,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       stream.close();
       core.close();
       store.close();
+      unlock();
       throw err;
     }
     port = (server.address() as AddressInfo).port;
@@ -126,6 +135,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       await Promise.all(servers.map(closeServer));
       core.close();
       store.close();
+      unlock();
       log.info('hub stopped', { events: store.lastSeq });
     })();
     return closing;
