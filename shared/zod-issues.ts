@@ -1,16 +1,16 @@
 import type { z } from 'zod';
 
 /** "alerts[0].labels.severity" from a zod issue path. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
+export function formatIssuePath(path: readonly PropertyKey[], root = '(body)'): string {
   let out = '';
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
     else out += out === '' ? String(part) : `.${String(part)}`;
   }
-  return out === '' ? '(body)' : out;
+  return out === '' ? root : out;
 }
 
 /** One line per issue, each naming the offending field first. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`);
+export function describeIssues(error: z.ZodError, root?: string): string[] {
+  return error.issues.map((issue) => `${formatIssuePath(issue.path, root)}: ${issue.message}`);
 }

@@ -45,7 +45,7 @@ export const hubConfigSchema = z
       .default({ maxBodyBytes: 1_048_576, ratePerSecond: 200, burst: 1_000 }),
     incidents: z
       .object({
-        staleAlertAfter: z.union([durationSchema, z.null()]).default(6 * 3_600_000),
+        staleAlertAfter: durationSchema.nullable().default(6 * 3_600_000),
         retriggerOnSeverityIncrease: z.boolean().default(true),
         defaultSeverity: severitySchema.default('error'),
         timelineLimit: z.number().int().positive().default(500),
@@ -97,7 +97,7 @@ export class ConfigError extends Error {
 
 export function parseHubConfig(input: unknown, origin = 'configuration'): HubConfig {
   const result = hubConfigSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(`invalid ${origin}:`, describeIssues(result.error));
+  if (!result.success) throw new ConfigError(`invalid ${origin}:`, describeIssues(result.error, '(config)'));
   return result.data;
 }
 
