@@ -27,7 +27,7 @@ import {
 import type { HubEvent, IncidentSummary } from '../../shared/incidents/types';
 import type { ServerMessage } from '../../shared/protocol/stream';
 import type { Logger } from './log';
-import type { EventStore, StoredHead } from './store/event-store';
+import type { EventStore, SealedRow, StoredHead } from './store/event-store';
 
 export interface SubmitOutcome {
   /** The incident the command concerned, as it stands after the command. */
@@ -50,7 +50,7 @@ export interface Broadcast {
 
 interface PendingBatch {
   events: HubEvent[];
-  hashes: string[];
+  rows: SealedRow[];
   broadcasts: Broadcast[];
   waiters: { resolve: () => void; reject: (err: Error) => void }[];
 }
@@ -134,7 +134,7 @@ export class HubCore {
         this.pending.broadcasts.push(toBroadcast(event, this.state));
       }
       this.pending.events.push(...events);
-      this.pending.hashes.push(...sealed.hashes);
+      this.pending.rows.push(...sealed.rows);
       this.chain = sealed.head;
     }
     if (command.kind === 'ingest') {
@@ -169,7 +169,7 @@ export class HubCore {
       return;
     }
     try {
-      this.store.append(batch.events, batch.hashes);
+      this.store.append(batch.events, batch.rows);
     } catch (err) {
       this.log.error('commit failed; rebuilding state from the log', { err, events: batch.events.length });
       const fault = new HubFault('could not store the events', { cause: err });
@@ -232,7 +232,7 @@ export class HubCore {
 }
 
 function emptyBatch(): PendingBatch {
-  return { events: [], hashes: [], broadcasts: [], waiters: [] };
+  return { events: [], rows: [], broadcasts: [], waiters: [] };
 }
 
 function toBroadcast(event: HubEvent, state: EngineState): Broadcast {

@@ -58,6 +58,8 @@ export interface IncidentRecord {
   resolveReason: ResolveReason | undefined;
   snoozedUntil: string | undefined;
   alerts: Map<string, Alert>;
+  /** How many of `alerts` are firing (kept by apply, so summaries need not count). */
+  firing: number;
   /** When each alert was last received (ms). Not an event: refreshes that change nothing are not stored. */
   alertSeenAt: Map<string, number>;
   timeline: TimelineEntry[];
@@ -142,15 +144,9 @@ export function decide(state: EngineState, command: Command, nowMs: number, conf
       if (!inc) return { drafts: [] };
       const endsAt = new Date(nowMs).toISOString();
       const drafts: EventDraft[] = [];
-      for (const alert of inc.alerts.values()) {
-        if (alert.status !== 'firing') continue;
-        drafts.push({
-          type: 'alert.upserted',
-          incidentId: inc.id,
-          actor: command.actor,
-          data: { alert: { ...alert, status: 'resolved', endsAt } },
-        });
-      }
+      const ended: Alert[] = [];
+      for (const alert of inc.alerts.values()) if (alert.status === 'firing') ended.push({ ...alert, status: 'resolved', endsAt });
+      if (ended.length) drafts.push({ type: 'alerts.upserted', incidentId: inc.id, actor: command.actor, data: { alerts: ended } });
       drafts.push({ type: 'incident.resolved', incidentId: inc.id, actor: command.actor, data: { reason: 'sender' } });
       return { drafts, incidentId: inc.id };
     }
@@ -238,7 +234,7 @@ function decideIngest(state: EngineState, batch: AlertBatch, actor: string, nowI
         },
       },
     ];
-    for (const alert of incoming.values()) drafts.push({ type: 'alert.upserted', incidentId: id, actor, data: { alert } });
+    drafts.push({ type: 'alerts.upserted', incidentId: id, actor, data: { alerts: [...incoming.values()] } });
     return { drafts, incidentId: id };
   }
 
@@ -247,15 +243,15 @@ function decideIngest(state: EngineState, batch: AlertBatch, actor: string, nowI
   if (metaChange) drafts.push({ type: 'incident.updated', incidentId: inc.id, actor, data: metaChange });
 
   const after = new Map(inc.alerts);
-  let alertsChanged = false;
+  const changed: Alert[] = [];
   for (const alert of incoming.values()) {
     const prev = inc.alerts.get(alert.fingerprint);
     if (prev && canonicalJson(prev) === canonicalJson(alert)) continue;
-    alertsChanged = true;
+    changed.push(alert);
     after.set(alert.fingerprint, alert);
-    drafts.push({ type: 'alert.upserted', incidentId: inc.id, actor, data: { alert } });
   }
-  if (alertsChanged) {
+  if (changed.length) drafts.push({ type: 'alerts.upserted', incidentId: inc.id, actor, data: { alerts: changed } });
+  if (changed.length) {
     const firing = [...after.values()].filter((a) => a.status === 'firing');
     if (firing.length === 0) {
       drafts.push({ type: 'incident.resolved', incidentId: inc.id, actor, data: { reason: 'sender' } });
@@ -345,6 +341,7 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       resolveReason: undefined,
       snoozedUntil: undefined,
       alerts: new Map(),
+      firing: 0,
       alertSeenAt: new Map(),
       timeline: [],
       lastSeq: event.seq,
@@ -358,10 +355,15 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
   switch (event.type) {
     case 'incident.triggered':
       break;
-    case 'alert.upserted': {
-      const { alert } = event.data;
-      inc.alerts.set(alert.fingerprint, alert);
-      inc.alertSeenAt.set(alert.fingerprint, Date.parse(at));
+    case 'alerts.upserted': {
+      const seen = Date.parse(at);
+      for (const alert of event.data.alerts) {
+        const prev = inc.alerts.get(alert.fingerprint);
+        if (prev?.status === 'firing') inc.firing--;
+        if (alert.status === 'firing') inc.firing++;
+        inc.alerts.set(alert.fingerprint, alert);
+        inc.alertSeenAt.set(alert.fingerprint, seen);
+      }
       inc.severity = incidentSeverity(inc);
       break;
     }
@@ -393,7 +395,10 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
     case 'alerts.expired':
       for (const fp of event.data.fingerprints) {
         const alert = inc.alerts.get(fp);
-        if (alert) inc.alerts.set(fp, { ...alert, status: 'resolved', endsAt: at });
+        if (alert?.status === 'firing') {
+          inc.alerts.set(fp, { ...alert, status: 'resolved', endsAt: at });
+          inc.firing--;
+        }
       }
       break;
     case 'incident.resolved':
@@ -428,9 +433,13 @@ export function describeEvent(event: HubEvent, inc: IncidentRecord): string {
   switch (event.type) {
     case 'incident.triggered':
       return `Opened (${event.data.severity}): ${event.data.title}`;
-    case 'alert.upserted': {
-      const a = event.data.alert;
-      return `Alert ${a.status}: ${a.summary || a.fingerprint}`;
+    case 'alerts.upserted': {
+      const { alerts } = event.data;
+      const [first] = alerts;
+      if (alerts.length === 1 && first) return `Alert ${first.status}: ${first.summary || first.fingerprint}`;
+      const firing = alerts.filter((a) => a.status === 'firing').length;
+      const parts = [firing && `${firing} firing`, alerts.length - firing && `${alerts.length - firing} resolved`].filter(Boolean);
+      return `${alerts.length} alerts updated: ${parts.join(', ')}`;
     }
     case 'incident.updated':
       return `Updated ${Object.keys(event.data).join(', ')}`;
@@ -459,9 +468,8 @@ export function describeEvent(event: HubEvent, inc: IncidentRecord): string {
 }
 
 export function toSummary(inc: IncidentRecord): IncidentSummary {
-  let firing = 0;
-  for (const a of inc.alerts.values()) if (a.status === 'firing') firing++;
-  return dropUndefined({
+  // Built field by field (no `undefined` members, no deletes) because this runs for every broadcast.
+  const s: IncidentSummary = {
     id: inc.id,
     key: inc.key,
     source: inc.source,
@@ -470,29 +478,27 @@ export function toSummary(inc: IncidentRecord): IncidentSummary {
     title: inc.meta.title,
     createdAt: inc.createdAt,
     updatedAt: inc.updatedAt,
-    acknowledgedAt: inc.acknowledgedAt,
-    acknowledgedBy: inc.acknowledgedBy,
-    resolvedAt: inc.resolvedAt,
-    resolvedBy: inc.resolvedBy,
-    resolveReason: inc.resolveReason,
-    snoozedUntil: inc.snoozedUntil,
-    alertCounts: { firing, resolved: inc.alerts.size - firing },
+    alertCounts: { firing: inc.firing, resolved: inc.alerts.size - inc.firing },
     groupLabels: inc.meta.groupLabels,
     commonLabels: inc.meta.commonLabels,
-    externalURL: inc.meta.externalURL,
     truncatedAlerts: inc.meta.truncatedAlerts,
     links: inc.meta.links,
     lastSeq: inc.lastSeq,
-  });
+  };
+  if (inc.acknowledgedAt !== undefined) s.acknowledgedAt = inc.acknowledgedAt;
+  if (inc.acknowledgedBy !== undefined) s.acknowledgedBy = inc.acknowledgedBy;
+  if (inc.resolvedAt !== undefined) s.resolvedAt = inc.resolvedAt;
+  if (inc.resolvedBy !== undefined) s.resolvedBy = inc.resolvedBy;
+  if (inc.resolveReason !== undefined) s.resolveReason = inc.resolveReason;
+  if (inc.snoozedUntil !== undefined) s.snoozedUntil = inc.snoozedUntil;
+  if (inc.meta.externalURL !== undefined) s.externalURL = inc.meta.externalURL;
+  return s;
 }
 
 export function toDetail(inc: IncidentRecord): IncidentDetail {
-  return dropUndefined({
-    ...toSummary(inc),
-    routingKey: inc.routingKey,
-    alerts: [...inc.alerts.values()],
-    timeline: inc.timeline,
-  });
+  const detail: IncidentDetail = { ...toSummary(inc), alerts: [...inc.alerts.values()], timeline: inc.timeline };
+  if (inc.routingKey !== undefined) detail.routingKey = inc.routingKey;
+  return detail;
 }
 
 /** Open incidents, newest first. */
@@ -503,10 +509,4 @@ export function openIncidents(state: EngineState): IncidentRecord[] {
     if (inc) out.push(inc);
   }
   return out.sort((a, b) => b.id - a.id);
-}
-
-// exactOptionalPropertyTypes: optional fields are absent, never `undefined`.
-function dropUndefined<T extends object>(value: T): T {
-  for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
-  return value;
 }

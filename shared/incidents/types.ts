@@ -58,7 +58,8 @@ export const eventBodySchema = z.discriminatedUnion('type', [
       routingKey: z.string().optional(),
     }),
   }),
-  z.object({ type: z.literal('alert.upserted'), data: z.object({ alert: alertSchema }) }),
+  /** The alerts one notification added or changed (one event per notification, not per alert). */
+  z.object({ type: z.literal('alerts.upserted'), data: z.object({ alerts: z.array(alertSchema).min(1) }) }),
   z.object({ type: z.literal('incident.updated'), data: incidentMetaSchema.partial() }),
   z.object({ type: z.literal('incident.acknowledged'), data: z.object({ via: z.string().optional() }) }),
   z.object({ type: z.literal('incident.snoozed'), data: z.object({ until: z.string(), via: z.string().optional() }) }),

@@ -53,7 +53,7 @@ describe('hub stream', () => {
     expect(snapshot).toMatchObject({ seq: 2, incidents: [{ id: 1, title: 'Before', status: 'triggered' }] });
     await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'b', status: 'firing' }], 'After'));
     const ev = await c.waitFor('event', (m) => m.seq === 4);
-    expect(ev.event).toMatchObject({ type: 'alert.upserted', incidentId: 2 });
+    expect(ev.event).toMatchObject({ type: 'alerts.upserted', incidentId: 2 });
     expect(ev.incident).toMatchObject({ id: 2, title: 'After', alertCounts: { firing: 1 } });
     expect(c.events().map((e) => e.seq)).toEqual([3, 4]);
   });

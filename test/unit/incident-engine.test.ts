@@ -53,7 +53,7 @@ describe('incident engine', () => {
   it('opens one incident per dedup key with its alerts and the highest firing severity', () => {
     const h = new Harness();
     const events = h.run(ingest(batch([alert('a', 'firing', 'warning'), alert('b', 'firing', 'critical')])), T0);
-    expect(events.map((e) => e.type)).toEqual(['incident.triggered', 'alert.upserted', 'alert.upserted']);
+    expect(events.map((e) => e.type)).toEqual(['incident.triggered', 'alerts.upserted']);
     const inc = h.incident(1);
     expect(inc).toMatchObject({ status: 'triggered', severity: 'critical', alertCounts: { firing: 2, resolved: 0 } });
   });
@@ -82,10 +82,10 @@ describe('incident engine', () => {
     const h = new Harness();
     h.run(ingest(batch([alert('a', 'firing'), alert('b', 'firing')])), T0);
     h.run({ kind: 'ack', incidentId: 1, actor: 'alice' }, T0 + MIN);
-    expect(h.run(ingest(batch([alert('a', 'resolved'), alert('b', 'firing')])), T0 + 2 * MIN).map((e) => e.type)).toEqual(['alert.upserted']);
+    expect(h.run(ingest(batch([alert('a', 'resolved'), alert('b', 'firing')])), T0 + 2 * MIN).map((e) => e.type)).toEqual(['alerts.upserted']);
     expect(h.incident(1).status).toBe('acknowledged');
     const last = h.run(ingest(batch([alert('a', 'resolved'), alert('b', 'resolved')])), T0 + 3 * MIN);
-    expect(last.map((e) => e.type)).toEqual(['alert.upserted', 'incident.resolved']);
+    expect(last.map((e) => e.type)).toEqual(['alerts.upserted', 'incident.resolved']);
     expect(h.incident(1)).toMatchObject({ status: 'resolved', resolveReason: 'sender', acknowledgedBy: 'alice' });
   });
 
@@ -102,7 +102,7 @@ describe('incident engine', () => {
     h.run(ingest(batch([alert('a', 'firing', 'warning')])), T0);
     h.run({ kind: 'ack', incidentId: 1, actor: 'alice' }, T0 + MIN);
     const events = h.run(ingest(batch([alert('a', 'firing', 'critical')])), T0 + 2 * MIN);
-    expect(events.map((e) => e.type)).toEqual(['alert.upserted', 'incident.retriggered']);
+    expect(events.map((e) => e.type)).toEqual(['alerts.upserted', 'incident.retriggered']);
     expect(h.incident(1)).toMatchObject({ status: 'triggered', severity: 'critical' });
     expect(h.incident(1).acknowledgedBy).toBeUndefined();
   });
@@ -192,7 +192,7 @@ describe('incident engine', () => {
     h.run({ kind: 'acknowledge-key', key: 'pagerduty:admin:k', actor: 'pd' }, T0 + 1);
     expect(h.incident(1).status).toBe('acknowledged');
     const events = h.run({ kind: 'resolve-key', key: 'pagerduty:admin:k', actor: 'pd' }, T0 + 2);
-    expect(events.map((e) => e.type)).toEqual(['alert.upserted', 'incident.resolved']);
+    expect(events.map((e) => e.type)).toEqual(['alerts.upserted', 'incident.resolved']);
     expect(h.incident(1)).toMatchObject({ status: 'resolved', alertCounts: { firing: 0, resolved: 1 } });
     expect(h.run({ kind: 'resolve-key', key: 'pagerduty:admin:k', actor: 'pd' }, T0 + 3)).toEqual([]);
   });

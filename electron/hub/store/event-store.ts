@@ -28,11 +28,16 @@ interface EventRow {
   hash: string;
 }
 
-export function hashEvent(prevHash: string, event: HubEvent): string {
-  const { seq, ts, type, incidentId, actor, data } = event;
-  return createHash('sha256')
-    .update(`${prevHash}\n${canonicalJson({ seq, ts, type, incidentId, actor, data })}`)
-    .digest('hex');
+/**
+ * The chained hash of one event. `dataJson` is canonicalJson(event.data); the
+ * string hashed is exactly canonicalJson({seq, ts, type, incidentId, actor, data}),
+ * assembled with the keys in sorted order so the data is serialised only once.
+ */
+export function hashEvent(prevHash: string, event: HubEvent, dataJson: string = canonicalJson(event.data)): string {
+  const canonical =
+    `{"actor":${JSON.stringify(event.actor)},"data":${dataJson},"incidentId":${event.incidentId},` +
+    `"seq":${event.seq},"ts":${JSON.stringify(event.ts)},"type":${JSON.stringify(event.type)}}`;
+  return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
 }
 
 const SCHEMA = `
@@ -55,6 +60,12 @@ CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `;
+
+/** What `seal` computed for one event: its canonical data and its hash. */
+export interface SealedRow {
+  dataJson: string;
+  hash: string;
+}
 
 export interface StoredHead {
   seq: number;
@@ -104,29 +115,30 @@ export class EventStore {
   }
 
   /** Gives drafts their seq, time and hash, in order, continuing the chain. Nothing is written yet. */
-  seal(drafts: readonly EventDraft[], ts: string, chain: StoredHead): { events: HubEvent[]; hashes: string[]; head: StoredHead } {
+  seal(drafts: readonly EventDraft[], ts: string, chain: StoredHead): { events: HubEvent[]; rows: SealedRow[]; head: StoredHead } {
     const events: HubEvent[] = [];
-    const hashes: string[] = [];
+    const rows: SealedRow[] = [];
     let { seq, hash } = chain;
     for (const draft of drafts) {
       seq += 1;
       const event = { ...draft, seq, ts } as HubEvent;
-      hash = hashEvent(hash, event);
+      const dataJson = canonicalJson(event.data);
+      hash = hashEvent(hash, event, dataJson);
       events.push(event);
-      hashes.push(hash);
+      rows.push({ dataJson, hash });
     }
-    return { events, hashes, head: { seq, hash } };
+    return { events, rows, head: { seq, hash } };
   }
 
   /** Writes sealed events in one transaction (one fsync). Throws, writing nothing, on failure. */
-  append(events: readonly HubEvent[], hashes: readonly string[]): void {
+  append(events: readonly HubEvent[], rows: readonly SealedRow[]): void {
     if (events.length === 0) return;
     let prev = this.head.hash;
     this.db.exec('BEGIN IMMEDIATE');
     try {
       events.forEach((e, i) => {
-        const hash = hashes[i] as string;
-        this.insert.run(e.seq, e.ts, e.type, e.incidentId, e.actor, canonicalJson(e.data), prev, hash);
+        const { dataJson, hash } = rows[i] as SealedRow;
+        this.insert.run(e.seq, e.ts, e.type, e.incidentId, e.actor, dataJson, prev, hash);
         prev = hash;
       });
       const last = events[events.length - 1] as HubEvent;

@@ -1,0 +1,239 @@
+/**
+ * npm run bench:hub [-- --alerts 50000 --batch 50 --concurrency 8 --rate 1000 --seconds 10 --out bench/results/hub.json]
+ *
+ * (a) Alertmanager's own ingest rate: POST /api/v2/alerts, batches of 50, 8 concurrent.
+ * (b) The hub's durable ingest rate for the same alerts, sent as Alertmanager webhooks
+ *     (every 2xx is committed with fsync); afterwards every alert is counted in the log.
+ * (c) Latency from sending a webhook to a stream client receiving its event, at a paced
+ *     1,000 alerts/s (one alert per webhook), p50/p99.
+ * Both servers are real processes on loopback; numbers, not assertions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'libsql';
+import WebSocket from 'ws';
+import { DB_FILE, verifyChain } from '../../electron/hub/store/event-store';
+import { alertmanagerVersion, startAlertmanager } from '../helpers/alertmanager';
+import { ROOT } from '../helpers/cli';
+
+const { values } = parseArgs({
+  options: {
+    alerts: { type: 'string', default: '50000' },
+    batch: { type: 'string', default: '50' },
+    concurrency: { type: 'string', default: '8' },
+    rate: { type: 'string', default: '1000' },
+    seconds: { type: 'string', default: '10' },
+    out: { type: 'string', default: join(ROOT, 'bench/results/hub.json') },
+    /** Write a V8 CPU profile of the hub process into this directory. */
+    profile: { type: 'string' },
+  },
+});
+const ALERTS = Number(values.alerts);
+const BATCH = Number(values.batch);
+const CONCURRENCY = Number(values.concurrency);
+const RATE = Number(values.rate);
+const SECONDS = Number(values.seconds);
+const TOKEN = 'bench-token-0123456789abcdef';
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+
+function post(url: string, body: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Runs `jobs` with `concurrency` in flight; returns elapsed seconds. Any non-2xx aborts the run. */
+async function drive(jobs: (() => Promise<number>)[], concurrency: number): Promise<number> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < jobs.length) {
+        const status = await (jobs[next++] as () => Promise<number>)();
+        if (status < 200 || status >= 300) throw new Error(`request failed with ${status}`);
+      }
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+function alertsFor(run: string, batchIndex: number) {
+  const startsAt = new Date().toISOString();
+  return Array.from({ length: BATCH }, (_, j) => ({
+    labels: { alertname: `Bench${batchIndex % 100}`, run, instance: `host-${batchIndex}-${j}`, severity: j % 10 === 0 ? 'critical' : 'warning' },
+    annotations: { summary: `Disk almost full on host-${batchIndex}-${j}`, description: 'Filesystem /var is 97% full and growing at 1 GB/h.' },
+    startsAt,
+    generatorURL: 'http://prometheus.example:9090/graph?g0.expr=node_filesystem_avail_bytes',
+  }));
+}
+
+/** The webhook Alertmanager would send for one group: version 4, firing, zero endsAt. */
+function webhookFor(run: string, batchIndex: number, alerts = alertsFor(run, batchIndex)): string {
+  return JSON.stringify({
+    receiver: 'earshot',
+    status: 'firing',
+    alerts: alerts.map((a, j) => ({ ...a, status: 'firing', endsAt: '0001-01-01T00:00:00Z', fingerprint: `${run}-${batchIndex}-${j}` })),
+    groupLabels: { run, batch: String(batchIndex) },
+    commonLabels: { run },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example:9093',
+    version: '4',
+    groupKey: `{}:{run="${run}",batch="${batchIndex}"}`,
+    truncatedAlerts: 0,
+  });
+}
+
+async function startHubProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const config = join(dataDir, 'bench-hub.json');
+  writeFileSync(config, JSON.stringify({ hosts: ['127.0.0.1'], port: 0, dataDir: join(dataDir, 'hub'), tokens: [{ name: 'bench', token: TOKEN }], limits: { ratePerSecond: 1e6, burst: 1e6, maxBodyBytes: 4_194_304 }, logLevel: 'warn' }));
+  const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'electron/cli/earshot.ts'), 'hub', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) resolve(m[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`hub exited (${code})`)));
+  });
+  return { url, child };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+async function main(): Promise<void> {
+  const amVersion = alertmanagerVersion();
+  if (!amVersion) throw new Error('prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)');
+  const work = mkdtempSync(join(tmpdir(), 'earshot-bench-'));
+  const batches = Math.ceil(ALERTS / BATCH);
+  console.log(`earshot hub benchmark: ${batches * BATCH} alerts in batches of ${BATCH}, ${CONCURRENCY} concurrent; latency at ${RATE} alerts/s for ${SECONDS} s`);
+  console.log(`node ${process.version}, alertmanager ${amVersion}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})\n`);
+
+  // (a) Alertmanager's own ingest. A receiver with no integrations: it only ingests.
+  const am = await startAlertmanager('route:\n  receiver: sink\n  group_by: [run]\nreceivers:\n  - name: sink\n');
+  const amBodies = Array.from({ length: batches }, (_, i) => JSON.stringify(alertsFor('am', i)));
+  await drive(amBodies.slice(0, 20).map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY); // warm-up
+  const amSeconds = await drive(amBodies.map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY);
+  await am.stop();
+  const amRate = (batches * BATCH) / amSeconds;
+  console.log(`(a) alertmanager  ${fmt(amRate)} alerts/s  (${amSeconds.toFixed(2)} s)`);
+
+  // (b) The hub's durable ingest of the same alerts, as webhooks.
+  const hub = await startHubProcess(work);
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  await drive(Array.from({ length: 20 }, (_, i) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, webhookFor('warm', i), auth)), CONCURRENCY);
+  const hubBodies = Array.from({ length: batches }, (_, i) => webhookFor('hub', i));
+  const hubSeconds = await drive(hubBodies.map((b) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, b, auth)), CONCURRENCY);
+  const hubRate = (batches * BATCH) / hubSeconds;
+  console.log(`(b) earshot hub   ${fmt(hubRate)} alerts/s  (${hubSeconds.toFixed(2)} s), durable: fsync before every 2xx`);
+
+  // (c) Latency, webhook sent -> stream client has the event, at a paced rate.
+  const sentAt = new Map<string, bigint>();
+  const latencies: number[] = [];
+  const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/api/v1/stream`, { headers: auth });
+  await new Promise<void>((resolve, reject) => {
+    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello' })));
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text.startsWith('{"type":"snapshot"')) resolve();
+      if (!text.startsWith('{"type":"event"')) return;
+      const m = JSON.parse(text) as { event: { type: string; data: { alerts?: { fingerprint: string }[] } } };
+      if (m.event.type !== 'alerts.upserted') return;
+      const now = process.hrtime.bigint();
+      for (const a of m.event.data.alerts ?? []) {
+        const t0 = sentAt.get(a.fingerprint);
+        if (t0 !== undefined) latencies.push(Number(now - t0) / 1e6);
+      }
+    });
+    ws.on('error', reject);
+  });
+  const total = RATE * SECONDS;
+  const tickMs = 10;
+  const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
+  let sent = 0;
+  let errors = 0;
+  const pending: Promise<void>[] = [];
+  const paceStart = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    const timer = setInterval(() => {
+      // Catch up to the schedule rather than drift when a tick runs late.
+      const due = Math.min(total, Math.floor((Number(process.hrtime.bigint() - paceStart) / 1e9) * RATE) + perTick);
+      while (sent < due) {
+        const i = sent++;
+        const one = alertsFor('lat', i).slice(0, 1);
+        const body = webhookFor('lat', i, one);
+        sentAt.set(`lat-${i}-0`, process.hrtime.bigint());
+        pending.push(post(`${hub.url}/api/v1/ingest/alertmanager`, body, auth).then((s) => void (s === 200 || errors++), () => void errors++));
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, tickMs);
+  });
+  await Promise.all(pending);
+  const paceSeconds = Number(process.hrtime.bigint() - paceStart) / 1e9;
+  await new Promise((r) => setTimeout(r, 200));
+  ws.close();
+  latencies.sort((a, b) => a - b);
+  const lat = { samples: latencies.length, p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN };
+  console.log(`(c) latency at ${fmt(total / paceSeconds)} alerts/s achieved: p50 ${lat.p50.toFixed(2)} ms, p90 ${lat.p90.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(2)} ms (${lat.samples} samples, ${errors} errors)`);
+
+  hub.child.kill('SIGTERM');
+  await new Promise((r) => hub.child.once('exit', r));
+
+  // Every alert that got a 2xx is in the log.
+  const db = new Database(join(work, 'hub', DB_FILE), { readonly: true });
+  const stored = (db.prepare("SELECT coalesce(sum(json_array_length(data, '$.alerts')), 0) AS n FROM events WHERE type = 'alerts.upserted' AND incident_id IN (SELECT incident_id FROM events WHERE type = 'incident.triggered' AND data LIKE '%\"run\":\"hub\"%')").get() as { n: number }).n;
+  db.close();
+  const chain = verifyChain(join(work, 'hub'));
+  rmSync(work, { recursive: true, force: true });
+
+  const ratio = hubRate / amRate;
+  const result = {
+    date: new Date().toISOString(),
+    environment: { node: process.version, alertmanager: amVersion, cores: cpus().length, cpu: cpus()[0]?.model },
+    parameters: { alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS },
+    alertmanager: { alertsPerSecond: amRate, seconds: amSeconds },
+    hub: { alertsPerSecond: hubRate, seconds: hubSeconds, alertsSent: batches * BATCH, alertsStored: stored, chainVerified: chain.ok, durability: 'synchronous=FULL, group commit, 2xx after commit' },
+    ratio,
+    latencyMs: { ...lat, achievedRate: total / paceSeconds, errors },
+    targets: { ratio: '>= 1.0', p99Ms: '<= 10' },
+  };
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log('\n| measure | value | target |');
+  console.log('|---|---|---|');
+  console.log(`| Alertmanager ingest | ${fmt(amRate)} alerts/s | |`);
+  console.log(`| hub durable ingest | ${fmt(hubRate)} alerts/s | |`);
+  console.log(`| ratio hub / Alertmanager | ${ratio.toFixed(2)} | ≥ 1.0 ${ratio >= 1 ? 'met' : 'NOT met'} |`);
+  console.log(`| alerts stored / sent | ${stored} / ${batches * BATCH}, chain ${chain.ok ? 'verified' : 'BROKEN'} | all |`);
+  console.log(`| webhook → stream p50 | ${lat.p50.toFixed(2)} ms | |`);
+  console.log(`| webhook → stream p99 | ${lat.p99.toFixed(2)} ms | ≤ 10 ms ${lat.p99 <= 10 ? 'met' : 'NOT met'} |`);
+  console.log(`\nwrote ${values.out}`);
+  if (stored !== batches * BATCH || !chain.ok) process.exitCode = 1;
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
