@@ -5,11 +5,20 @@
  * The audit chain hashes this form, so it must never change for a given value.
  * (Written with plain loops: it runs for every stored event.)
  */
+// Characters JSON.stringify would escape: quote, backslash, controls, and
+// surrogates (a lone one is escaped; a pair is not, so both go the slow way).
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+function quote(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
+
 export function canonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      return quote(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
@@ -34,7 +43,7 @@ export function canonicalJson(value: unknown): string {
         if (v === undefined) continue;
         if (!first) out += ',';
         first = false;
-        out += `${JSON.stringify(k)}:${canonicalJson(v)}`;
+        out += `${quote(k)}:${canonicalJson(v)}`;
       }
       return `${out}}`;
     }

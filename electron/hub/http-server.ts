@@ -215,9 +215,8 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const limitParam = ctx.url.searchParams.get('limit');
         const limit = limitParam === null ? 500 : Number(limitParam);
         if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new HttpError(400, 'invalid_query', 'limit: must be an integer from 1 to 10000');
-        core.settle();
         const incidents = core.listIncidents({ ...(statuses ? { statuses } : {}), limit });
-        sendJson(ctx.res, 200, { seq: core.committedSeq, incidents });
+        sendJson(ctx.res, 200, { seq: core.seq, incidents });
       },
     },
     {
@@ -226,7 +225,6 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       name: 'incident_get',
       handler: (ctx) => {
         requireCredential(ctx);
-        core.settle();
         const inc = core.incident(Number(ctx.params[0]));
         if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
         sendJson(ctx.res, 200, { incident: toDetail(inc) });

@@ -25,7 +25,7 @@ import {
   type IncidentRecord,
 } from '../../shared/incidents/engine';
 import type { HubEvent, IncidentSummary } from '../../shared/incidents/types';
-import type { ServerMessage } from '../../shared/protocol/stream';
+import { canonicalJson } from '../../shared/canonical-json';
 import type { Logger } from './log';
 import type { EventStore, SealedRow, StoredHead } from './store/event-store';
 
@@ -72,7 +72,11 @@ export class HubCore {
   /** Head of the chain including sealed but not yet committed events. */
   private chain: StoredHead;
   private pending: PendingBatch = emptyBatch();
+  private inFlight: PendingBatch | undefined;
+  private committed: number;
   private flushScheduled = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly resetListeners = new Set<() => void>();
   private readonly replay: ReplayBuffer;
   private readonly listeners = new Set<(b: Broadcast) => void>();
   private closed = false;
@@ -84,6 +88,7 @@ export class HubCore {
     this.engineConfig = { ...DEFAULT_ENGINE_CONFIG, ...options.engine };
     this.replay = new ReplayBuffer(options.replayEvents);
     this.chain = { seq: options.store.lastSeq, hash: options.store.lastHash };
+    this.committed = options.store.lastSeq;
     this.rebuild();
   }
 
@@ -94,7 +99,7 @@ export class HubCore {
     this.replay.clear();
     for (const event of this.store.readAll()) {
       apply(state, event, this.engineConfig);
-      if (event.seq > replayFrom) this.replay.push(toBroadcast(event, state));
+      if (event.seq > replayFrom) this.replay.push(toBroadcast(event, canonicalJson(event.data), state));
     }
     // Refresh times are not stored (see IncidentRecord.alertSeenAt): after a
     // restart every open alert gets a full staleness window again.
@@ -105,15 +110,16 @@ export class HubCore {
     }
     this.state = state;
     this.chain = { seq: this.store.lastSeq, hash: this.store.lastHash };
+    this.committed = this.store.lastSeq;
   }
 
   get seq(): number {
     return this.state.lastSeq;
   }
 
-  /** Committed seq: what stream clients have been (or are being) sent. */
+  /** The last seq on disk (and broadcast). `seq` may be ahead while a commit is under way. */
   get committedSeq(): number {
-    return this.store.lastSeq;
+    return this.committed;
   }
 
   submit(command: Command): Promise<SubmitOutcome> {
@@ -129,10 +135,10 @@ export class HubCore {
     if (decision.drafts.length > 0) {
       const sealed = this.store.seal(decision.drafts, new Date(nowMs).toISOString(), this.chain);
       events = sealed.events;
-      for (const event of events) {
+      sealed.events.forEach((event, i) => {
         apply(this.state, event, this.engineConfig);
-        this.pending.broadcasts.push(toBroadcast(event, this.state));
-      }
+        this.pending.broadcasts.push(toBroadcast(event, (sealed.rows[i] as SealedRow).dataJson, this.state));
+      });
       this.pending.events.push(...events);
       this.pending.rows.push(...sealed.rows);
       this.chain = sealed.head;
@@ -144,49 +150,80 @@ export class HubCore {
       const inc = decision.incidentId === undefined ? undefined : this.state.incidents.get(decision.incidentId);
       return inc ? { incident: toSummary(inc), events } : { events };
     };
-    // Even a command that changed nothing waits for what is queued before it: a
-    // repeated notification must not be answered 2xx before the first is on disk.
-    if (this.pending.events.length === 0) return Promise.resolve(outcome());
+    // A command answers once everything sealed before it is on disk; even one that
+    // changed nothing, so a repeated notification is never answered 2xx before the
+    // first copy is durable.
+    const batch = this.pending.events.length > 0 ? this.pending : this.inFlight;
+    if (!batch) return Promise.resolve(outcome());
     return new Promise<void>((resolve, reject) => {
-      this.pending.waiters.push({ resolve, reject });
-      this.scheduleFlush();
+      batch.waiters.push({ resolve, reject });
+      if (batch === this.pending) this.scheduleFlush();
     }).then(outcome);
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.inFlight) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flush());
+    queueMicrotask(() => void this.flush());
   }
 
-  /** Commits everything queued. Synchronous: nothing can be submitted in between. */
-  flush(): void {
+  /**
+   * Commits everything queued, one transaction at a time. While a commit is on
+   * disk, new events queue up and go together in the next one (group commit).
+   */
+  private async flush(): Promise<void> {
     this.flushScheduled = false;
+    if (this.inFlight || this.pending.events.length === 0) return;
     const batch = this.pending;
     this.pending = emptyBatch();
-    if (batch.events.length === 0) {
-      for (const w of batch.waiters) w.resolve();
-      return;
-    }
+    this.inFlight = batch;
     try {
-      this.store.append(batch.events, batch.rows);
+      await this.store.append(batch.events, batch.rows);
     } catch (err) {
-      this.log.error('commit failed; rebuilding state from the log', { err, events: batch.events.length });
-      const fault = new HubFault('could not store the events', { cause: err });
-      for (const w of batch.waiters) w.reject(fault);
-      this.rebuild();
+      this.inFlight = undefined;
+      this.failCommit(batch, err);
       return;
     }
+    this.inFlight = undefined;
+    this.committed = batch.events[batch.events.length - 1]?.seq ?? this.committed;
     for (const b of batch.broadcasts) {
       this.replay.push(b);
       for (const listener of this.listeners) listener(b);
     }
     for (const w of batch.waiters) w.resolve();
+    if (this.pending.events.length > 0) this.scheduleFlush();
+    else this.releaseIdleWaiters();
   }
 
-  /** Commits anything queued, so what is read next is exactly what is on disk. */
-  settle(): void {
-    if (this.pending.events.length > 0) this.flush();
+  /**
+   * A failed commit: everything sealed after the last good commit is void (later
+   * events were chained onto the failed ones). Callers get an error (5xx: senders
+   * retry), memory is rebuilt from disk, and listeners are told to start over.
+   */
+  private failCommit(batch: PendingBatch, err: unknown): void {
+    const later = this.pending;
+    this.pending = emptyBatch();
+    this.log.error('commit failed; rebuilding state from the log', { err, events: batch.events.length + later.events.length });
+    const fault = new HubFault('could not store the events', { cause: err });
+    for (const w of [...batch.waiters, ...later.waiters]) w.reject(fault);
+    this.rebuild();
+    for (const listener of this.resetListeners) listener();
+  }
+
+  private releaseIdleWaiters(): void {
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Resolves when nothing is queued or being committed. */
+  idle(): Promise<void> {
+    if (!this.inFlight && this.pending.events.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Called after a failed commit, when clients must drop what they were sent and start over. */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
   }
 
   onBroadcast(listener: (b: Broadcast) => void): () => void {
@@ -225,9 +262,9 @@ export class HubCore {
   }
 
   /** Stops taking commands and commits what is queued. */
-  close(): void {
+  async close(): Promise<void> {
     this.closed = true;
-    this.flush();
+    await this.idle();
   }
 }
 
@@ -235,10 +272,16 @@ function emptyBatch(): PendingBatch {
   return { events: [], rows: [], broadcasts: [], waiters: [] };
 }
 
-function toBroadcast(event: HubEvent, state: EngineState): Broadcast {
+/**
+ * The stream message for one event, assembled around the event's canonical data
+ * (already computed for its hash) so large alert batches are serialised once.
+ * Same shape as `{ type: 'event', seq, event, incident }` in shared/protocol/stream.ts.
+ */
+function toBroadcast(event: HubEvent, dataJson: string, state: EngineState): Broadcast {
   const inc = state.incidents.get(event.incidentId) as IncidentRecord;
-  const message: ServerMessage = { type: 'event', seq: event.seq, event, incident: toSummary(inc) };
-  return { seq: event.seq, message: JSON.stringify(message) };
+  const envelope = JSON.stringify({ seq: event.seq, ts: event.ts, incidentId: event.incidentId, actor: event.actor, type: event.type });
+  const message = `{"type":"event","seq":${event.seq},"event":${envelope.slice(0, -1)},"data":${dataJson}},"incident":${JSON.stringify(toSummary(inc))}}`;
+  return { seq: event.seq, message };
 }
 
 /** The last N broadcasts, for clients that reconnect. Consecutive seqs, so lookup is arithmetic. */

@@ -49,7 +49,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const unlock = lockDataDir(config.dataDir);
   let store: EventStore;
   try {
-    store = EventStore.open(config.dataDir);
+    store = await EventStore.open(config.dataDir);
   } catch (err) {
     unlock();
     throw err;
@@ -108,7 +108,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       }
       await Promise.all(servers.map(closeServer));
       stream.close();
-      core.close();
+      await core.close();
       store.close();
       unlock();
       throw err;
@@ -133,7 +133,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       clearInterval(tick);
       stream.close();
       await Promise.all(servers.map(closeServer));
-      core.close();
+      await core.close();
       store.close();
       unlock();
       log.info('hub stopped', { events: store.lastSeq });

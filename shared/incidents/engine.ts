@@ -62,6 +62,12 @@ export interface IncidentRecord {
   firing: number;
   /** When each alert was last received (ms). Not an event: refreshes that change nothing are not stored. */
   alertSeenAt: Map<string, number>;
+  /**
+   * No firing alert can be stale before this time (ms). A memo for the tick: it
+   * only skips scans that would find nothing. Seen-times only ever grow (and new
+   * alerts are seen "now"), so a bound computed once stays a valid lower bound.
+   */
+  staleCheckAt: number;
   timeline: TimelineEntry[];
   lastSeq: number;
 }
@@ -293,16 +299,21 @@ function decideTick(state: EngineState, nowMs: number, config: EngineConfig): Ev
     if (inc.snoozedUntil !== undefined && Date.parse(inc.snoozedUntil) <= nowMs) {
       drafts.push({ type: 'incident.retriggered', incidentId: id, actor: 'earshot', data: { reason: 'snooze-expired' } });
     }
-    if (config.staleAlertAfterMs === null || !REFRESHING_SENDERS.has(inc.source)) continue;
+    if (config.staleAlertAfterMs === null || !REFRESHING_SENDERS.has(inc.source) || nowMs < inc.staleCheckAt) continue;
     const stale: string[] = [];
     let firing = 0;
+    let oldestFresh = Infinity;
     for (const alert of inc.alerts.values()) {
       if (alert.status !== 'firing') continue;
       firing++;
       const seen = inc.alertSeenAt.get(alert.fingerprint) ?? Date.parse(inc.updatedAt);
       if (seen + config.staleAlertAfterMs <= nowMs) stale.push(alert.fingerprint);
+      else oldestFresh = Math.min(oldestFresh, seen);
     }
-    if (stale.length === 0) continue;
+    if (stale.length === 0) {
+      inc.staleCheckAt = oldestFresh + config.staleAlertAfterMs; // memo only; see IncidentRecord.staleCheckAt
+      continue;
+    }
     drafts.push({ type: 'alerts.expired', incidentId: id, actor: 'earshot', data: { fingerprints: stale } });
     if (stale.length === firing) {
       drafts.push({ type: 'incident.resolved', incidentId: id, actor: 'earshot', data: { reason: 'expired' } });
@@ -343,6 +354,7 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       alerts: new Map(),
       firing: 0,
       alertSeenAt: new Map(),
+      staleCheckAt: 0,
       timeline: [],
       lastSeq: event.seq,
     };

@@ -41,7 +41,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.number(), hubVersion: z.string(), seq: z.number().int() }),
   /** State as of `seq`: open incidents and the most recently resolved ones. */
   z.object({ type: z.literal('snapshot'), seq: z.number().int(), incidents: z.array(incidentSummarySchema) }),
-  /** Sent before a replay: events fromSeq+1 … toSeq follow, then live events. */
+  /** Sent before a replay: events fromSeq+1 … toSeq follow, then live events (after toSeq). */
   z.object({ type: z.literal('resume'), fromSeq: z.number().int(), toSeq: z.number().int() }),
   /** One committed event and the incident as it stood right after it. */
   z.object({ type: z.literal('event'), seq: z.number().int(), event: hubEventSchema, incident: incidentSummarySchema }),
@@ -64,5 +64,7 @@ export const CLOSE_CODES = {
   helloTimeout: 4002,
   protocolError: 4003,
   slowConsumer: 4008,
+  /** The hub could not store events it had already shown: reconnect without resumeFrom. */
+  reset: 4009,
   shuttingDown: 1001,
 } as const;

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
+import AsyncDatabase from 'libsql/promise';
 import { canonicalJson } from '../../../shared/canonical-json';
 import { eventBodySchema, type EventDraft, type HubEvent } from '../../../shared/incidents/types';
 
@@ -67,36 +68,57 @@ export interface SealedRow {
   hash: string;
 }
 
+/** The part of libsql's promise API the writer uses (its published types are `any`). */
+interface AsyncConnection {
+  exec(sql: string): Promise<unknown>;
+  prepare(sql: string): Promise<AsyncStatement>;
+  close(): void;
+}
+interface AsyncStatement {
+  run(...params: unknown[]): unknown;
+}
+
 export interface StoredHead {
   seq: number;
   hash: string;
 }
 
+/**
+ * Two connections to one WAL database: `db` (synchronous) reads, and `writer`
+ * (libsql's promise API) appends. The writer's COMMIT — where the fsync happens —
+ * runs off the JavaScript thread, so the hub keeps parsing and deciding while the
+ * disk works; the inserts before it are cheap and synchronous.
+ */
 export class EventStore {
   private readonly db: Database.Database;
-  private readonly insert: Database.Statement;
-  private readonly setHead: Database.Statement;
+  private readonly writer: AsyncConnection;
+  private readonly insert: AsyncStatement;
+  private readonly setHead: AsyncStatement;
   private head: StoredHead;
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, writer: AsyncConnection, insert: AsyncStatement, setHead: AsyncStatement) {
     this.db = db;
-    this.insert = db.prepare(
-      'INSERT INTO events (seq, ts, type, incident_id, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    this.setHead = db.prepare("INSERT INTO meta (key, value) VALUES ('head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    this.writer = writer;
+    this.insert = insert;
+    this.setHead = setHead;
     this.head = this.readLastRow();
   }
 
-  static open(dataDir: string): EventStore {
+  static async open(dataDir: string): Promise<EventStore> {
     mkdirSync(dataDir, { recursive: true });
-    const db = new Database(join(dataDir, DB_FILE));
-    db.pragma('journal_mode = WAL');
+    const file = join(dataDir, DB_FILE);
+    const db = new Database(file);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+    db.exec(SCHEMA);
+    const writer = new AsyncDatabase(file, {}) as unknown as AsyncConnection;
     // FULL: the WAL is fsynced at every commit, so an acknowledged (2xx) event
     // survives power loss, not just a killed process.
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    db.exec(SCHEMA);
-    return new EventStore(db);
+    await writer.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+    const insert = await writer.prepare(
+      'INSERT INTO events (seq, ts, type, incident_id, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const setHead = await writer.prepare("INSERT INTO meta (key, value) VALUES ('head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+    return new EventStore(db, writer, insert, setHead);
   }
 
   get lastSeq(): number {
@@ -130,11 +152,14 @@ export class EventStore {
     return { events, rows, head: { seq, hash } };
   }
 
-  /** Writes sealed events in one transaction (one fsync). Throws, writing nothing, on failure. */
-  append(events: readonly HubEvent[], rows: readonly SealedRow[]): void {
+  /**
+   * Writes sealed events in one transaction (one fsync). Rejects, writing nothing,
+   * on failure. Callers must not start another append before this one settles.
+   */
+  async append(events: readonly HubEvent[], rows: readonly SealedRow[]): Promise<void> {
     if (events.length === 0) return;
     let prev = this.head.hash;
-    this.db.exec('BEGIN IMMEDIATE');
+    await this.writer.exec('BEGIN IMMEDIATE');
     try {
       events.forEach((e, i) => {
         const { dataJson, hash } = rows[i] as SealedRow;
@@ -143,9 +168,9 @@ export class EventStore {
       });
       const last = events[events.length - 1] as HubEvent;
       this.setHead.run(`${last.seq}:${prev}`);
-      this.db.exec('COMMIT');
+      await this.writer.exec('COMMIT');
     } catch (err) {
-      this.db.exec('ROLLBACK');
+      await this.writer.exec('ROLLBACK').catch(() => undefined);
       throw err;
     }
     this.head = { seq: (events[events.length - 1] as HubEvent).seq, hash: prev };
@@ -169,6 +194,7 @@ export class EventStore {
   }
 
   close(): void {
+    this.writer.close();
     this.db.close();
   }
 }

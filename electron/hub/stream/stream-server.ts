@@ -42,6 +42,8 @@ interface Session {
   ws: WebSocket;
   credential: string | null;
   subscribed: boolean;
+  /** Broadcasts up to this seq are already covered by what the session was sent (snapshot or replay). */
+  skipThrough: number;
   closing: boolean;
   alive: boolean;
   helloTimer: NodeJS.Timeout | undefined;
@@ -56,7 +58,15 @@ export class StreamServer {
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: StreamServerOptions) {
-    this.unsubscribe = o.core.onBroadcast((b) => this.broadcast(b));
+    const offBroadcast = o.core.onBroadcast((b) => this.broadcast(b));
+    // After a failed commit, what clients were sent may not be on disk: they start over.
+    const offReset = o.core.onReset(() => {
+      for (const session of this.sessions) this.cut(session, CLOSE_CODES.reset, 'hub state was reset; reconnect', 'reset');
+    });
+    this.unsubscribe = () => {
+      offBroadcast();
+      offReset();
+    };
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs);
     this.heartbeat.unref();
   }
@@ -76,6 +86,7 @@ export class StreamServer {
       ws,
       credential: this.o.auth.identifyRequest(req.headers),
       subscribed: false,
+      skipThrough: 0,
       closing: false,
       alive: true,
       helloTimer: undefined,
@@ -149,23 +160,33 @@ export class StreamServer {
       return;
     }
     clearTimeout(session.helloTimer);
-    // From here to `subscribed = true` nothing yields to the event loop.
+    // From here to `subscribed = true` nothing yields to the event loop. Events are
+    // broadcast when their commit completes, in seq order; the in-memory state may
+    // already hold events whose commit is under way (seq > committed).
     const { core } = this.o;
-    core.settle();
-    const seq = core.committedSeq;
-    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq });
-    const missed = resumeFrom === undefined ? null : core.replayAfter(resumeFrom);
-    if (missed !== null && resumeFrom !== undefined) {
-      this.send(session, { type: 'resume', fromSeq: resumeFrom, toSeq: seq });
-      for (const b of missed) this.sendRaw(session, b.message);
+    const committed = core.committedSeq;
+    const current = core.seq;
+    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq: current });
+    if (resumeFrom !== undefined && resumeFrom > committed && resumeFrom <= current) {
+      // It already has everything up to resumeFrom (from a snapshot); the rest is on its way.
+      this.send(session, { type: 'resume', fromSeq: resumeFrom, toSeq: resumeFrom });
+      session.skipThrough = resumeFrom;
     } else {
-      this.send(session, { type: 'snapshot', seq, incidents: core.listIncidents({ resolvedLimit: this.o.snapshotResolved }) });
+      const missed = resumeFrom === undefined ? null : core.replayAfter(resumeFrom);
+      if (missed !== null && resumeFrom !== undefined) {
+        this.send(session, { type: 'resume', fromSeq: resumeFrom, toSeq: committed });
+        for (const b of missed) this.sendRaw(session, b.message);
+        session.skipThrough = committed;
+      } else {
+        this.send(session, { type: 'snapshot', seq: current, incidents: core.listIncidents({ resolvedLimit: this.o.snapshotResolved }) });
+        session.skipThrough = current;
+      }
     }
     session.subscribed = true;
   }
 
   private broadcast(b: Broadcast): void {
-    for (const session of this.sessions) if (session.subscribed) this.sendRaw(session, b.message);
+    for (const session of this.sessions) if (session.subscribed && b.seq > session.skipThrough) this.sendRaw(session, b.message);
   }
 
   private send(session: Session, message: ServerMessage): void {
