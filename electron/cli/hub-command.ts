@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv, mergeConfigLayers, parseHubConfig, readConfigFile } from '../hub/config';
 import { startHub, type RunningHub } from '../hub/index';
+import { createLogger } from '../hub/log';
 
 /** `earshot hub …`: runs the hub until SIGTERM or SIGINT. `announce` replaces the first stdout line. */
 export async function runHub(args: string[], announce?: (hub: RunningHub) => string): Promise<number> {
@@ -25,14 +26,15 @@ export async function runHub(args: string[], announce?: (hub: RunningHub) => str
   };
   const file = values.config ? readConfigFile(values.config) : {};
   const config = parseHubConfig(mergeConfigLayers(file, configFromEnv(process.env), cli));
-  const hub = await startHub(config);
+  const log = createLogger(config.logLevel);
+  const hub = await startHub(config, { log });
   process.stdout.write(announce ? announce(hub) : `Earshot hub listening on ${hub.url}\n`);
   if (hub.generatedToken) {
     process.stdout.write(`No token configured: using the one in ${config.dataDir}/hub-token: ${hub.generatedToken}\n`);
   }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', msg: 'shutting down', signal })}\n`);
+      log.info('shutting down', { signal });
       hub.close().then(resolve, resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

@@ -101,6 +101,8 @@ export interface AlertBatch {
 export type IncomingAlert = Omit<Alert, 'startsAt'> & { startsAt?: string | undefined };
 
 function completeAlert(incoming: IncomingAlert, prev: Alert | undefined, nowIso: string): Alert {
+  // The common case (Alertmanager, Grafana) has every time already: no copy.
+  if (incoming.startsAt !== undefined && (incoming.status === 'firing' || incoming.endsAt !== undefined)) return incoming as Alert;
   const { startsAt, ...rest } = incoming;
   const alert: Alert = { ...rest, startsAt: startsAt ?? prev?.startsAt ?? nowIso };
   if (alert.status === 'resolved' && alert.endsAt === undefined) {
