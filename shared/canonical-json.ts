@@ -15,6 +15,45 @@ function quote(text: string): string {
 }
 
 export function canonicalJson(value: unknown): string {
+  // Fast path: when every object already lists its keys in sorted order (Go's
+  // encoding/json sorts map keys, so Alertmanager's and Grafana's labels arrive
+  // that way, and our own objects are built that way), JSON.stringify's output
+  // is already canonical, and it is native.
+  if (typeof value === 'object' && value !== null && inCanonicalOrder(value, 0)) return JSON.stringify(value);
+  return slowCanonicalJson(value);
+}
+
+/** True when JSON.stringify(value) is canonical: sorted keys everywhere, nothing it would drop or change. */
+function inCanonicalOrder(value: unknown, depth: number): boolean {
+  if (depth > 64) return false;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        for (const item of value) if (item === undefined || !inCanonicalOrder(item, depth + 1)) return false;
+        return true;
+      }
+      if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return false;
+      let previous: string | undefined;
+      for (const key in value) {
+        if (previous !== undefined && !(previous < key)) return false;
+        const v = (value as Record<string, unknown>)[key];
+        if (v === undefined || !inCanonicalOrder(v, depth + 1)) return false;
+        previous = key;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function slowCanonicalJson(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'string':

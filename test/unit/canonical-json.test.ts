@@ -63,3 +63,49 @@ describe('normalizeSeverity', () => {
     expect(normalizeSeverity('bananas', 'info')).toBe('info');
   });
 });
+
+describe('canonicalJson fast path', () => {
+  // The fast path hands sorted-key values to JSON.stringify; it must agree with the
+  // sorting path for every shape, including the ones it must refuse.
+  const reference = (v: unknown): string => {
+    if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : reference(x))).join(',')}]`;
+    if (v !== null && typeof v === 'object') {
+      const rec = v as Record<string, unknown>;
+      return `{${Object.keys(rec).filter((k) => rec[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${reference(rec[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(v);
+  };
+
+  it.each([
+    ['sorted keys', { a: 1, b: { c: 'x', d: [1, 2] } }],
+    ['unsorted keys', { b: 1, a: 2 }],
+    ['unsorted deep inside sorted', { a: { z: 1, y: 2 }, b: 1 }],
+    ['integer-like keys (JS orders them numerically)', { '10': 'a', '9': 'b', a: 1 }],
+    ['undefined member', { a: 1, b: undefined, c: 3 }],
+    ['undefined in array', { a: [1, undefined, 3] }],
+    ['__proto__ as an own key', JSON.parse('{"__proto__":{"x":1},"a":1}') as unknown],
+    ['escapes', { 'k"\\': 'v\n\u0001\ud800😀' }],
+    ['empty', { a: {}, b: [] }],
+  ])('%s', (_name, value) => {
+    expect(canonicalJson(value)).toBe(reference(value));
+  });
+
+  it('agrees with the sorting path on random nested values', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const gen = (depth: number): unknown => {
+      const r = rnd();
+      if (depth > 3 || r < 0.3) return [() => 'x' + Math.floor(rnd() * 100), () => rnd() * 1e6, () => rnd() < 0.5, () => null][Math.floor(rnd() * 4)]!();
+      if (r < 0.5) return Array.from({ length: Math.floor(rnd() * 4) }, () => gen(depth + 1));
+      const obj: Record<string, unknown> = {};
+      const keys = Array.from({ length: Math.floor(rnd() * 5) }, () => String.fromCharCode(97 + Math.floor(rnd() * 26)) + (rnd() < 0.2 ? String(Math.floor(rnd() * 20)) : ''));
+      if (rnd() < 0.5) keys.sort();
+      for (const k of keys) obj[k] = gen(depth + 1);
+      return obj;
+    };
+    for (let i = 0; i < 2_000; i++) {
+      const v = gen(0);
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
+  });
+});

@@ -37,27 +37,25 @@ export function normalizeAlertmanagerAlert(
   a: z.infer<typeof alertmanagerAlertSchema>,
   ctx: IngestContext,
   extraLinks: Alert['links'] = [],
+  details?: Record<string, unknown>,
 ): Alert {
   const endsAt = endsAtOrUndefined(a.endsAt);
   const description = firstNonEmpty(a.annotations['description']);
-  return {
-    fingerprint: a.fingerprint || labelFingerprint(a.labels),
-    status: a.status,
-    severity: normalizeSeverity(a.labels['severity'], ctx.defaultSeverity),
-    summary:
-      firstNonEmpty(a.annotations['summary'], a.annotations['message'], a.annotations['description'], a.labels['alertname']) ??
-      'Alert',
-    ...(description === undefined ? {} : { description }),
-    labels: a.labels,
-    annotations: a.annotations,
-    startsAt: a.startsAt,
-    ...(endsAt === undefined ? {} : { endsAt }),
-    links: [
-      ...httpLink(a.generatorURL, 'Source'),
-      ...extraLinks,
-      ...httpLink(a.annotations['runbook_url'], 'Runbook'),
-    ],
-  };
+  // Keys in sorted order, so the event log can serialise it canonically without
+  // re-sorting (see canonicalJson's fast path).
+  const alert: Partial<Alert> = { annotations: a.annotations };
+  if (description !== undefined) alert.description = description;
+  if (details !== undefined) alert.details = details;
+  if (endsAt !== undefined) alert.endsAt = endsAt;
+  alert.fingerprint = a.fingerprint || labelFingerprint(a.labels);
+  alert.labels = a.labels;
+  alert.links = [...httpLink(a.generatorURL, 'Source'), ...extraLinks, ...httpLink(a.annotations['runbook_url'], 'Runbook')];
+  alert.severity = normalizeSeverity(a.labels['severity'], ctx.defaultSeverity);
+  alert.startsAt = a.startsAt;
+  alert.status = a.status;
+  alert.summary =
+    firstNonEmpty(a.annotations['summary'], a.annotations['message'], a.annotations['description'], a.labels['alertname']) ?? 'Alert';
+  return alert as Alert;
 }
 
 export function groupTitle(p: Pick<AlertmanagerWebhook, 'commonAnnotations' | 'commonLabels' | 'groupLabels'>): string {

@@ -52,16 +52,16 @@ export function planGrafana(body: GrafanaWebhook, ctx: IngestContext): IngestPla
         links: httpLink(body.externalURL, 'Grafana'),
       },
       alerts: body.alerts.map((a) => {
-        const alert = normalizeAlertmanagerAlert(a, ctx, [
-          ...httpLink(a.dashboardURL, 'Dashboard'),
-          ...httpLink(a.panelURL, 'Panel'),
-          ...httpLink(a.silenceURL, 'Silence'),
-        ]);
         const details: Record<string, unknown> = {};
-        if (a.values) details['values'] = a.values;
-        if (a.valueString) details['valueString'] = a.valueString;
         if (a.imageURL) details['imageURL'] = a.imageURL;
-        return Object.keys(details).length ? { ...alert, details } : alert;
+        if (a.valueString) details['valueString'] = a.valueString;
+        if (a.values) details['values'] = a.values;
+        return normalizeAlertmanagerAlert(
+          a,
+          ctx,
+          [...httpLink(a.dashboardURL, 'Dashboard'), ...httpLink(a.panelURL, 'Panel'), ...httpLink(a.silenceURL, 'Silence')],
+          Object.keys(details).length ? details : undefined,
+        );
       }),
     },
   };
