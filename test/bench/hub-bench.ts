@@ -1,5 +1,5 @@
 /**
- * npm run bench:hub [-- --alerts 50000 --batch 50 --concurrency 8 --rate 1000 --seconds 10 --out bench/results/hub.json]
+ * npm run bench:hub [-- --alerts 100000 --batch 50 --concurrency 8 --rate 1000 --seconds 10 --out bench/results/hub.json]
  *
  * (a) Alertmanager's own ingest rate: POST /api/v2/alerts, batches of 50, 8 concurrent.
  * (b) The hub's durable ingest rate for the same alerts, sent as Alertmanager webhooks
@@ -22,7 +22,7 @@ import { ROOT } from '../helpers/cli';
 
 const { values } = parseArgs({
   options: {
-    alerts: { type: 'string', default: '50000' },
+    alerts: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '50' },
     concurrency: { type: 'string', default: '8' },
     rate: { type: 'string', default: '1000' },
