@@ -94,13 +94,15 @@ export class EventStore {
   private readonly writer: AsyncConnection;
   private readonly insert: AsyncStatement;
   private readonly setHead: AsyncStatement;
+  private readonly begin: AsyncStatement;
   private head: StoredHead;
 
-  private constructor(db: Database.Database, writer: AsyncConnection, insert: AsyncStatement, setHead: AsyncStatement) {
+  private constructor(db: Database.Database, writer: AsyncConnection, statements: { insert: AsyncStatement; setHead: AsyncStatement; begin: AsyncStatement }) {
     this.db = db;
     this.writer = writer;
-    this.insert = insert;
-    this.setHead = setHead;
+    this.insert = statements.insert;
+    this.setHead = statements.setHead;
+    this.begin = statements.begin;
     this.head = this.readLastRow();
   }
 
@@ -118,7 +120,9 @@ export class EventStore {
       'INSERT INTO events (seq, ts, type, incident_id, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     const setHead = await writer.prepare("INSERT INTO meta (key, value) VALUES ('head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    return new EventStore(db, writer, insert, setHead);
+    // A prepared BEGIN runs synchronously (statements do; exec is async): one thread hop per commit, not two.
+    const begin = await writer.prepare('BEGIN IMMEDIATE');
+    return new EventStore(db, writer, { insert, setHead, begin });
   }
 
   get lastSeq(): number {
@@ -159,7 +163,7 @@ export class EventStore {
   async append(events: readonly HubEvent[], rows: readonly SealedRow[]): Promise<void> {
     if (events.length === 0) return;
     let prev = this.head.hash;
-    await this.writer.exec('BEGIN IMMEDIATE');
+    this.begin.run();
     try {
       events.forEach((e, i) => {
         const { dataJson, hash } = rows[i] as SealedRow;
