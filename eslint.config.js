@@ -3,7 +3,13 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['node:*', 'fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'stream', 'util', 'events', 'worker_threads'];
+// Bare names are exact module names ("paths"); a pattern like "stream" would also
+// match our own ../protocol/stream. "node:*" is a pattern.
+const NODE_BUILTIN_NAMES = ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'https', 'net', 'stream', 'util', 'events', 'worker_threads'];
+const noNode = (message) => ({
+  paths: NODE_BUILTIN_NAMES.map((name) => ({ name, message })),
+  patterns: [{ group: ['node:*'], message }],
+});
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test/artifacts/**', 'bench/results/**'] },
@@ -25,8 +31,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: noNode('shared/ runs in the renderer too: no Node built-ins.').paths,
           patterns: [
-            { group: NODE_BUILTINS, message: 'shared/ runs in the renderer too: no Node built-ins.' },
+            ...noNode('shared/ runs in the renderer too: no Node built-ins.').patterns,
             { group: ['electron', 'electron/*'], message: 'shared/ must not import Electron.' },
             { group: ['**/electron/**', '**/renderer/**'], message: 'shared/ imports nothing from the processes.' },
             { group: ['react', 'react-dom', 'zustand', 'ws', 'libsql'], message: 'shared/ stays platform-free.' },
@@ -64,8 +71,9 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
+          paths: noNode('The renderer has no Node.').paths,
           patterns: [
-            { group: NODE_BUILTINS, message: 'The renderer has no Node.' },
+            ...noNode('The renderer has no Node.').patterns,
             { group: ['electron', 'electron/*'], message: 'The renderer uses window.earshot, never Electron.' },
             { group: ['**/electron/**'], message: 'The renderer never imports electron/.' },
           ],

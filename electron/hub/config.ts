@@ -79,6 +79,8 @@ export const hubConfigSchema = z
         snapshotResolved: 100,
       }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** The built web console to serve at `/` (default: out/renderer next to the hub). */
+    consoleDir: z.string().min(1).optional(),
   })
   .strict();
 

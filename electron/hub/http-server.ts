@@ -12,6 +12,7 @@ import { describeIssues } from '../../shared/zod-issues';
 import type { Authenticator } from './auth';
 import type { HubConfig } from './config';
 import { HubFault, type HubCore, type SubmitOutcome } from './hub-core';
+import { findConsoleDir, serveConsoleFile } from './console-files';
 import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util';
 import { runIncidentAction } from './incident-actions';
 import { planAlertmanager, alertmanagerWebhookSchema } from './ingest/alertmanager-adapter';
@@ -49,6 +50,8 @@ interface Route {
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, core, auth, metrics, log } = deps;
   const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
+  const consoleDir = findConsoleDir(config.consoleDir);
+  if (!consoleDir) log.warn('no built web console found: run `npm run build`; / serves a placeholder');
 
   const requireCredential = (ctx: Ctx): string => {
     const name = auth.identifyRequest(ctx.req.headers);
@@ -233,7 +236,16 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/ack$/, name: 'incident_ack', handler: incidentAction('ack') },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/resolve$/, name: 'incident_resolve', handler: incidentAction('resolve') },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/snooze$/, name: 'incident_snooze', handler: incidentAction('snooze') },
-    { method: 'GET', pattern: /^\/$/, name: 'console', handler: (ctx) => sendConsolePlaceholder(ctx.res) },
+    {
+      method: 'GET',
+      pattern: /^\/(?:$|index\.html$|assets\/[\w.-]+$|favicon\.ico$)/,
+      name: 'console',
+      handler: (ctx) => {
+        if (consoleDir && serveConsoleFile(ctx.res, consoleDir, ctx.url.pathname)) return;
+        if (ctx.url.pathname === '/' || ctx.url.pathname === '/index.html') sendConsolePlaceholder(ctx.res);
+        else throw new HttpError(404, 'not_found', `no file ${ctx.url.pathname}`);
+      },
+    },
   ];
 
   return (req, res) => {
@@ -287,11 +299,11 @@ function outcomeOf(err: unknown): string {
   return err instanceof EngineError ? 'invalid' : 'error';
 }
 
-// Replaced by the built web console (renderer) in the desktop-app work.
+/** When the console was not built (`npm run build`), `/` says so instead of failing. */
 function sendConsolePlaceholder(res: ServerResponse): void {
   const html =
     '<!doctype html><meta charset="utf-8"><title>Earshot hub</title>' +
-    '<p>Earshot hub is running. The API is under <code>/api/v1</code>; see the README.</p>';
+    '<p>Earshot hub is running, but its web console is not built: run <code>npm run build</code>. The API is under <code>/api/v1</code>; see the README.</p>';
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',
     'content-security-policy': "default-src 'none'",

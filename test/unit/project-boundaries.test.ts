@@ -16,6 +16,7 @@ describe('boundaries', () => {
     ['shared/x.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", /no-restricted-imports.*no Node built-ins/],
     ['shared/x.ts', "import { app } from 'electron';\nexport const x = app;\n", /no-restricted-imports.*must not import Electron/],
     ['shared/x.ts', 'export const x = process.env;\n', /no-restricted-globals/],
+    ['shared/x.ts', "import { readFileSync } from 'fs';\nexport const x = readFileSync;\n", /no-restricted-imports.*no Node built-ins/],
     ['electron/hub/x.ts', "import { app } from 'electron';\nexport const x = app;\n", /no-restricted-imports.*never import Electron/],
     ['renderer/src/x.ts', "import { startHub } from '../../electron/hub/index';\nexport const x = startHub;\n", /no-restricted-imports.*never imports electron/],
     ['renderer/src/x.ts', "import { ipcRenderer } from 'electron';\nexport const x = ipcRenderer;\n", /no-restricted-imports/],
@@ -25,6 +26,7 @@ describe('boundaries', () => {
 
   it('allows what each side may use', async () => {
     expect(await lint('shared/x.ts', "import { z } from 'zod';\nexport const x = z.string();\n")).toEqual([]);
+    expect(await lint('shared/hub-client/x.ts', "import { STREAM_PATH } from '../protocol/stream';\nexport const x = STREAM_PATH;\n")).toEqual([]);
     expect(await lint('electron/hub/x.ts', "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n")).toEqual([]);
   });
 });

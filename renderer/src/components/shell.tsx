@@ -1,0 +1,107 @@
+import { useEffect, useRef } from 'react';
+import type { EarshotStore } from '../store/store';
+import { useEarshot, useStoreApi } from '../store/context';
+import { ConnectionBadge } from './connection-badge';
+import { IncidentDetailPanel } from './incident-detail';
+import { Filters, IncidentList } from './incident-list';
+
+/**
+ * Keyboard first: j/k (or arrows) move, Enter opens, a acknowledges, r resolves,
+ * s snoozes, / searches, Escape closes. Returns true when the key was used.
+ */
+export function handleKey(key: string, store: EarshotStore, focusSearch: () => void): boolean {
+  const s = store.getState();
+  switch (key) {
+    case 'j':
+    case 'ArrowDown':
+      s.moveSelection(1);
+      return true;
+    case 'k':
+    case 'ArrowUp':
+      s.moveSelection(-1);
+      return true;
+    case 'Enter':
+      s.openDetail();
+      return true;
+    case 'a':
+      void s.ack();
+      return true;
+    case 'r':
+      void s.resolve();
+      return true;
+    case 's':
+      s.openSnooze();
+      return true;
+    case '/':
+      focusSearch();
+      return true;
+    case 'Escape':
+      if (s.snoozeFor !== null) s.closeSnooze();
+      else s.closeDetail();
+      return true;
+    default:
+      return false;
+  }
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+export function Shell({ onSignOut }: { onSignOut?: (() => void) | undefined }) {
+  const store = useStoreApi();
+  const searchRef = useRef<HTMLInputElement | null>(null);
+  const notice = useEarshot((s) => s.notice);
+  const dismiss = useEarshot((s) => s.dismissNotice);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
+      // Buttons handle Enter themselves; the list shortcut applies elsewhere.
+      if (e.key === 'Enter' && e.target instanceof HTMLButtonElement) return;
+      if (handleKey(e.key, store, () => searchRef.current?.focus())) e.preventDefault();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  useEffect(() => {
+    if (!notice || notice.kind === 'error') return undefined;
+    const t = setTimeout(dismiss, 4_000);
+    return () => clearTimeout(t);
+  }, [notice, dismiss]);
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <h1>Earshot</h1>
+        <ConnectionBadge onSignOut={onSignOut} />
+        {onSignOut && (
+          <button type="button" className="link-button" onClick={onSignOut}>
+            Sign out
+          </button>
+        )}
+      </header>
+      <Filters searchRef={searchRef} />
+      <main className="content">
+        <section className="list-pane" aria-label="Incident list">
+          <IncidentList />
+        </section>
+        <IncidentDetailPanel />
+      </main>
+      {notice && (
+        <div className={`notice notice-${notice.kind}`} role={notice.kind === 'error' ? 'alert' : 'status'} data-testid="notice">
+          <span>{notice.text}</span>
+          <button type="button" className="link-button" aria-label="Dismiss" onClick={dismiss}>
+            ×
+          </button>
+        </div>
+      )}
+      <footer className="keys" aria-label="Keyboard shortcuts">
+        <kbd>j</kbd>/<kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>a</kbd> acknowledge · <kbd>r</kbd> resolve · <kbd>s</kbd> snooze · <kbd>/</kbd> search ·{' '}
+        <kbd>Esc</kbd> close
+      </footer>
+    </div>
+  );
+}
