@@ -93,14 +93,14 @@ export function createEarshotStore(api: EarshotApi): EarshotStore {
     /** The incident an action applies to: the given one, else the selected one. */
     const target = (id?: number): number | null => id ?? get().selectedId;
 
-    const run = async (id: number | null, what: string, call: (id: number) => Promise<unknown>): Promise<void> => {
+    const run = async (id: number | null, [done, verb]: readonly [string, string], call: (id: number) => Promise<unknown>): Promise<void> => {
       if (id === null) return;
       set((s) => ({ busy: new Set(s.busy).add(id) }));
       try {
         await call(id);
-        set({ notice: { kind: 'info', text: `${what} #${id}` } });
+        set({ notice: { kind: 'info', text: `${done} #${id}` } });
       } catch (err) {
-        set({ notice: { kind: 'error', text: `Could not ${what.toLowerCase()} #${id}: ${(err as Error).message}` } });
+        set({ notice: { kind: 'error', text: `Could not ${verb} #${id}: ${(err as Error).message}` } });
       } finally {
         set((s) => {
           const busy = new Set(s.busy);
@@ -184,11 +184,11 @@ export function createEarshotStore(api: EarshotApi): EarshotStore {
       // actions
       busy: new Set<number>(),
       notice: null,
-      ack: (id) => run(target(id), 'Acknowledged', (i) => api.ack(i)),
-      resolve: (id) => run(target(id), 'Resolved', (i) => api.resolve(i)),
+      ack: (id) => run(target(id), ['Acknowledged', 'acknowledge'], (i) => api.ack(i)),
+      resolve: (id) => run(target(id), ['Resolved', 'resolve'], (i) => api.resolve(i)),
       snooze: async (duration, id) => {
         set({ snoozeFor: null });
-        await run(target(id), 'Snoozed', (i) => api.snooze(i, duration));
+        await run(target(id), ['Snoozed', 'snooze'], (i) => api.snooze(i, duration));
       },
       dismissNotice: () => set({ notice: null }),
     };

@@ -1,0 +1,68 @@
+/** An EarshotApi for renderer tests: records calls, and lets the test push hub state. */
+import { vi } from 'vitest';
+import type { IncidentDetail, IncidentSummary } from '../../shared/incidents/types';
+import type { EarshotApi, HubState } from '../../shared/ipc/contract';
+import { settingsSchema } from '../../shared/ipc/contract';
+
+export function summary(id: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
+  return {
+    id,
+    key: `k${id}`,
+    source: 'alertmanager',
+    status: 'triggered',
+    severity: 'warning',
+    title: `Incident ${id}`,
+    createdAt: new Date(Date.UTC(2026, 10, 21, 10, id)).toISOString(),
+    updatedAt: new Date(Date.UTC(2026, 10, 21, 10, id)).toISOString(),
+    alertCounts: { firing: 1, resolved: 0 },
+    groupLabels: {},
+    commonLabels: { alertname: `A${id}` },
+    truncatedAlerts: 0,
+    links: [],
+    lastSeq: id,
+    ...over,
+  };
+}
+
+export class FakeApi {
+  private stateListeners = new Set<(s: HubState) => void>();
+  private showListeners = new Set<(id: number) => void>();
+  state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false };
+  details = new Map<number, IncidentDetail>();
+
+  readonly api: EarshotApi = {
+    ack: vi.fn(async (id: number) => this.state.incidents.find((i) => i.id === id)),
+    resolve: vi.fn(async (id: number) => this.state.incidents.find((i) => i.id === id)),
+    snooze: vi.fn(async (id: number) => this.state.incidents.find((i) => i.id === id)),
+    incidentDetail: vi.fn(async (id: number) => {
+      const d = this.details.get(id);
+      if (d) return d;
+      const s = this.state.incidents.find((i) => i.id === id);
+      if (!s) throw new Error(`no incident ${id}`);
+      return { ...s, alerts: [], timeline: [] };
+    }),
+    getHubState: vi.fn(async () => this.state),
+    reconnect: vi.fn(async () => undefined),
+    openExternal: vi.fn(async () => true),
+    getSettings: vi.fn(async () => settingsSchema.parse({})),
+    setSettings: vi.fn(async () => settingsSchema.parse({})),
+    onHubState: (l) => {
+      this.stateListeners.add(l);
+      l(this.state);
+      return () => this.stateListeners.delete(l);
+    },
+    onShowIncident: (l) => {
+      this.showListeners.add(l);
+      return () => this.showListeners.delete(l);
+    },
+  };
+
+  push(state: Partial<HubState>): void {
+    this.state = { ...this.state, ...state };
+    for (const l of this.stateListeners) l(this.state);
+  }
+
+  show(id: number): void {
+    for (const l of this.showListeners) l(id);
+  }
+}
