@@ -15,7 +15,12 @@ export function findElectron(): { path: string } | { missing: string } {
     if (typeof path === 'string' && existsSync(path)) return { path };
     return { missing: `the Electron binary is not at ${String(path)}` };
   } catch (err) {
-    return { missing: (err as Error).message.split('\n')[0] ?? 'electron is not installed' };
+    const message = (err as Error).message;
+    // electron's index.js says "failed to install correctly" when its binary was never downloaded.
+    if (/failed to install correctly/.test(message)) {
+      return { missing: 'the Electron binary was not downloaded (installed with ELECTRON_SKIP_BINARY_DOWNLOAD=1, or without network)' };
+    }
+    return { missing: message.split('\n')[0] ?? 'electron is not installed' };
   }
 }
 

@@ -1,44 +1,263 @@
 /**
- * Electron main process: starts the embedded hub and a locked-down window.
- * Deliberately thin: the tray, IPC contract, notifications and services come
- * with the desktop-app work (see the issues); logic lives in modules that run
- * under plain Node and are tested there.
+ * Electron main: a thin shell. It starts the hub (embedded, or connects to a
+ * team hub), follows it with the shared HubClient, and drives the tray, the
+ * windows, notifications and the global shortcut. Decisions live in plain
+ * modules tested under Node (ipc-handlers, notification-content, settings-store,
+ * shared/incidents/view).
  */
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { app, BrowserWindow, shell } from 'electron';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, screen, shell, Tray } from 'electron';
+import WebSocket from 'ws';
+import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
+import { incidentDetailSchema } from '../../shared/incidents/types';
+import { newestTriggered, trayState, trayTitle, type TrayState } from '../../shared/incidents/view';
+import { isSafeExternalUrl, pushContract, type HubState } from '../../shared/ipc/contract';
 import { parseHubConfig } from '../hub/config';
 import { startHub, type RunningHub } from '../hub/index';
+import { registerInvokeHandlers } from './ipc-handlers';
+import { notificationFor } from './notification-content';
+import { SettingsStore } from './settings-store';
+
+const RENDERER_DIR = join(__dirname, '../renderer');
+const RESOURCES = app.isPackaged ? process.resourcesPath : join(__dirname, '../../resources');
+// Only our own renderer may call main: the built files, or the dev server in development.
+const TRUSTED_PREFIXES = [pathToFileURL(RENDERER_DIR).href + '/', ...(process.env['ELECTRON_RENDERER_URL'] ? [process.env['ELECTRON_RENDERER_URL']] : [])];
+const actor = (): string => userInfo().username || 'desktop';
 
 let hub: RunningHub | undefined;
+let client: HubClient | undefined;
+let tray: Tray | undefined;
+let popover: BrowserWindow | undefined;
+let mainWindow: BrowserWindow | undefined;
+const windows = new Set<BrowserWindow>();
+/** The hub the client follows, for HTTP calls made on the renderer's behalf (incident detail). */
+let currentHub: { url: string; token: string } | undefined;
 
-async function createWindow(): Promise<void> {
-  hub = await startHub(parseHubConfig({ dataDir: join(app.getPath('userData'), 'hub') }));
+function hubState(): HubState {
+  const s = client?.snapshot;
+  if (!s) return { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true };
+  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale };
+}
+
+function broadcast(channel: string, payload: unknown): void {
+  for (const w of windows) if (!w.isDestroyed()) w.webContents.send(channel, payload);
+}
+
+function createWindow(kind: 'popover' | 'main'): BrowserWindow {
   const win = new BrowserWindow({
-    width: 960,
-    height: 640,
+    width: kind === 'popover' ? 420 : 1100,
+    height: kind === 'popover' ? 560 : 760,
+    show: false,
+    frame: kind === 'main',
+    resizable: kind === 'main',
+    skipTaskbar: kind === 'popover',
+    title: 'Earshot',
+    icon: join(RESOURCES, 'icon.png'),
     webPreferences: {
       preload: join(__dirname, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
     },
   });
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
+  windows.add(win);
+  win.on('closed', () => windows.delete(win));
+  win.on('page-title-updated', (event) => event.preventDefault());
+  if (kind === 'popover') win.on('blur', () => win.hide());
+  if (process.env['ELECTRON_RENDERER_URL']) void win.loadURL(process.env['ELECTRON_RENDERER_URL']);
+  else void win.loadFile(join(RENDERER_DIR, 'index.html'));
+  return win;
+}
+
+function showMain(incidentId?: number): void {
+  if (!mainWindow) {
+    mainWindow = createWindow('main');
+    mainWindow.on('closed', () => (mainWindow = undefined));
+  }
+  const win = mainWindow;
+  const reveal = () => {
+    win.show();
+    win.focus();
+    if (incidentId !== undefined) win.webContents.send(pushContract.onShowIncident.channel, incidentId);
+  };
+  if (win.webContents.isLoading()) win.webContents.once('did-finish-load', reveal);
+  else reveal();
+}
+
+function togglePopover(): void {
+  popover ??= createWindow('popover');
+  if (popover.isVisible()) {
+    popover.hide();
+    return;
+  }
+  const bounds = tray?.getBounds();
+  if (bounds) {
+    const display = screen.getDisplayNearestPoint({ x: bounds.x, y: bounds.y }).workArea;
+    const [w] = popover.getSize();
+    const x = Math.min(Math.max(display.x, Math.round(bounds.x + bounds.width / 2 - (w ?? 420) / 2)), display.x + display.width - (w ?? 420));
+    const y = bounds.y < display.y + display.height / 2 ? bounds.y + bounds.height : bounds.y - popover.getSize()[1]!;
+    popover.setPosition(x, y);
+  }
+  popover.show();
+  popover.focus();
+}
+
+async function ackNewest(): Promise<void> {
+  const newest = newestTriggered(client?.snapshot.incidents.values() ?? []);
+  if (!newest || !client) return;
+  await client.command({ action: 'ack', incidentId: newest.id, actor: actor() }).catch((err: unknown) => console.error('acknowledge failed', err));
+}
+
+function trayIcon(state: TrayState): Electron.NativeImage {
+  const name = state.kind === 'triggered' ? (state.critical > 0 ? 'critical' : 'triggered') : state.kind;
+  return nativeImage.createFromPath(join(RESOURCES, 'tray', `${name}.png`));
+}
+
+function updateTray(settings: SettingsStore): void {
+  if (!tray) return;
+  const s = hubState();
+  const state = trayState(s.incidents, s.connection.status === 'live');
+  tray.setImage(trayIcon(state));
+  tray.setToolTip(trayTitle(state));
+  // The window title mirrors the tray, for the taskbar (and for tests, which cannot see a tray).
+  mainWindow?.setTitle(trayTitle(state));
+  if (process.platform === 'darwin') tray.setTitle(state.kind === 'triggered' ? String(state.count) : '');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open Earshot', click: () => showMain() },
+      { label: 'Acknowledge newest', enabled: state.kind === 'triggered', click: () => void ackNewest() },
+      {
+        label: 'Pause announcements',
+        type: 'checkbox',
+        checked: settings.value.announcementsPaused,
+        click: (item) => settings.update({ announcementsPaused: item.checked }),
+      },
+      { type: 'separator' },
+      { label: 'Quit', role: 'quit' },
+    ]),
+  );
+}
+
+async function connect(settings: SettingsStore): Promise<void> {
+  client?.stop();
+  await hub?.close();
+  hub = undefined;
+  let url: string;
+  let token: string;
+  const s = settings.value;
+  if (s.hubMode === 'remote' && s.remoteUrl && s.remoteToken) {
+    url = s.remoteUrl;
+    token = s.remoteToken;
+  } else {
+    hub = await startHub(parseHubConfig({ port: 0, hosts: ['127.0.0.1'], dataDir: join(app.getPath('userData'), 'hub') }));
+    url = hub.url;
+    token = hub.generatedToken ?? hub.config.tokens[0]?.token ?? '';
+    console.log(`Earshot hub listening on ${url}`);
+  }
+  const hubClient = new HubClient({ url, token, client: 'earshot-desktop', socket: (u) => new WebSocket(u) as unknown as SocketLike });
+  client = hubClient;
+  hubClient.subscribe(() => {
+    broadcast(pushContract.onHubState.channel, hubState());
+    updateTray(settings);
   });
-  win.webContents.on('will-navigate', (event) => event.preventDefault());
-  await win.loadFile(join(__dirname, '../renderer/index.html'));
+  hubClient.onEvent((message) => {
+    const content = notificationFor(message);
+    if (!content || !settings.value.notifications || !Notification.isSupported()) return;
+    const n = new Notification({
+      title: content.title,
+      body: content.body,
+      urgency: content.urgent ? 'critical' : 'normal',
+      actions: [{ type: 'button', text: 'Acknowledge' }], // shown where the platform supports actions (macOS)
+    });
+    n.on('action', () => void hubClient.command({ action: 'ack', incidentId: content.incidentId, actor: actor() }).catch(() => undefined));
+    n.on('click', () => showMain(content.incidentId));
+    n.show();
+  });
+  hubClient.start();
+  currentHub = { url, token };
+}
+
+function registerShortcut(accelerator: string): void {
+  globalShortcut.unregisterAll();
+  try {
+    if (!globalShortcut.register(accelerator, () => void ackNewest())) console.warn(`could not register the shortcut ${accelerator} (taken by another app?)`);
+  } catch (err) {
+    console.warn(`invalid shortcut ${accelerator}: ${(err as Error).message}`);
+  }
+}
+
+function lockDown(): void {
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(({ url }) => {
+      if (isSafeExternalUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+    contents.on('will-navigate', (event) => event.preventDefault());
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+  });
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  const settings = new SettingsStore(join(app.getPath('userData'), 'settings.json'));
+  lockDown();
+  registerInvokeHandlers(
+    ipcMain,
+    {
+      ack: (id) => (client ? client.command({ action: 'ack', incidentId: id, actor: actor() }) : Promise.reject(new Error('not connected'))),
+      resolve: (id) => (client ? client.command({ action: 'resolve', incidentId: id, actor: actor() }) : Promise.reject(new Error('not connected'))),
+      snooze: (id, duration) => (client ? client.command({ action: 'snooze', incidentId: id, actor: actor(), duration }) : Promise.reject(new Error('not connected'))),
+      incidentDetail: async (id) => {
+        if (!currentHub) throw new Error('not connected');
+        const res = await fetch(`${currentHub.url}/api/v1/incidents/${id}`, { headers: { authorization: `Bearer ${currentHub.token}` } });
+        if (!res.ok) throw new Error(`the hub answered ${res.status} for incident ${id}`);
+        return incidentDetailSchema.parse(((await res.json()) as { incident: unknown }).incident);
+      },
+      getHubState: () => Promise.resolve(hubState()),
+      reconnect: () => Promise.resolve(client?.reconnectNow()),
+      openExternal: async (url) => {
+        if (!isSafeExternalUrl(url)) return false;
+        await shell.openExternal(url);
+        return true;
+      },
+      getSettings: () => Promise.resolve(settings.value),
+      setSettings: (patch) => Promise.resolve(settings.update(patch)),
+    },
+    TRUSTED_PREFIXES,
+  );
+  settings.onChange((next, previous) => {
+    if (next.ackShortcut !== previous.ackShortcut) registerShortcut(next.ackShortcut);
+    if (next.hubMode !== previous.hubMode || next.remoteUrl !== previous.remoteUrl || next.remoteToken !== previous.remoteToken) void connect(settings);
+    updateTray(settings);
+  });
+
+  tray = new Tray(trayIcon({ kind: 'disconnected' }));
+  tray.on('click', togglePopover);
+  updateTray(settings);
+  registerShortcut(settings.value.ackShortcut);
+  await connect(settings);
+  if (process.platform === 'darwin') app.dock?.hide();
+  else showMain(); // no menubar convention elsewhere: show the window too
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.whenReady().then(createWindow, (err: unknown) => {
+  app.on('second-instance', () => showMain());
+  app.on('window-all-closed', () => {
+    // A menubar app keeps running without windows; quit from the tray.
+  });
+  app.on('will-quit', () => {
+    globalShortcut.unregisterAll();
+    client?.stop();
+    void hub?.close();
+  });
+  main().catch((err: unknown) => {
     console.error(err);
     app.exit(1);
-  });
-  app.on('window-all-closed', () => {
-    void hub?.close().finally(() => app.quit());
   });
 }

@@ -1,7 +1,8 @@
 /**
- * Preload: exposes exactly one typed object, `window.earshot`, and nothing from
- * Node or Electron. The full IPC contract (shared/ipc) comes with the desktop app.
+ * Preload: exposes ONE object, `window.earshot`, built from the IPC contract in
+ * shared/ipc/contract.ts — and nothing else.
  */
-import { contextBridge } from 'electron';
+import { contextBridge, ipcRenderer } from 'electron';
+import { buildPreloadApi } from './api';
 
-contextBridge.exposeInMainWorld('earshot', Object.freeze({ version: '0.1.0' }));
+contextBridge.exposeInMainWorld('earshot', buildPreloadApi(ipcRenderer));
