@@ -156,7 +156,7 @@ async function connect(settings: SettingsStore): Promise<void> {
     hub = await startHub(parseHubConfig({ port: 0, hosts: ['127.0.0.1'], dataDir: join(app.getPath('userData'), 'hub') }));
     url = hub.url;
     token = hub.generatedToken ?? hub.config.tokens[0]?.token ?? '';
-    console.log(`Earshot hub listening on ${url}`);
+    process.stdout.write(`Earshot hub listening on ${url}\n`);
   }
   const hubClient = new HubClient({ url, token, client: 'earshot-desktop', socket: (u) => new WebSocket(u) as unknown as SocketLike });
   client = hubClient;
