@@ -14,7 +14,7 @@ declare global {
 }
 
 /** Binds a store to an API and keeps it fed with hub state. */
-export function Connected({ api, onSignOut }: { api: EarshotApi; onSignOut?: (() => void) | undefined }) {
+export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi; onSignOut?: (() => void) | undefined; desktop?: boolean }) {
   const store = useMemo(() => createEarshotStore(api), [api]);
   useEffect(() => {
     const offState = api.onHubState((state) => store.getState().applyHubState(state));
@@ -26,13 +26,13 @@ export function Connected({ api, onSignOut }: { api: EarshotApi; onSignOut?: (()
   }, [api, store]);
   return (
     <StoreProvider store={store} api={api}>
-      <Shell onSignOut={onSignOut} />
+      <Shell onSignOut={onSignOut} hasSettings={desktop} />
     </StoreProvider>
   );
 }
 
 export function App() {
-  if (window.earshot) return <Connected api={window.earshot} />;
+  if (window.earshot) return <Connected api={window.earshot} desktop />;
   return <WebConsole />;
 }
 

@@ -119,7 +119,11 @@ describe('npm start', () => {
     expect(line.split('\n')).toHaveLength(1);
     const page = await fetch(`${url}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('Earshot');
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<div id="root"></div>'); // the built console, not the placeholder
+    const script = html.match(/src="\.?(\/assets\/[^"]+\.js)"/)?.[1];
+    expect((await fetch(`${url}${script ?? '/missing'}`)).status).toBe(200);
     process.kill(-(child.pid as number), 'SIGTERM');
     await exited(child);
   });

@@ -113,3 +113,29 @@ describe('incident console', () => {
     expect((await screen.findByTestId('incident-detail')).getAttribute('aria-label')).toBe('Incident 1');
   });
 });
+
+describe('settings (desktop)', () => {
+  it('loads, validates before saving, and saves through the api', async () => {
+    const fake = new FakeApi();
+    render(<Connected api={fake.api} desktop />);
+    fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    const panel = await screen.findByTestId('settings');
+    fireEvent.click(within(panel).getByLabelText(/A team hub/));
+    fireEvent.click(within(panel).getByRole('button', { name: 'Save' }));
+    expect(within(panel).getByRole('alert').textContent).toBe('A team hub needs its URL and a token.');
+    fireEvent.change(within(panel).getByLabelText('Team hub URL'), { target: { value: 'javascript:alert(1)' } });
+    fireEvent.change(within(panel).getByLabelText('Team hub token'), { target: { value: 'remote-token-0123456789' } });
+    fireEvent.click(within(panel).getByRole('button', { name: 'Save' }));
+    expect(within(panel).getByRole('alert').textContent).toMatch(/remoteUrl: must be an http\(s\) URL/);
+    expect(fake.api.setSettings).not.toHaveBeenCalled();
+    fireEvent.change(within(panel).getByLabelText('Team hub URL'), { target: { value: 'https://hub.example:8725' } });
+    await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Save' })));
+    expect(fake.api.setSettings).toHaveBeenCalledWith(expect.objectContaining({ hubMode: 'remote', remoteUrl: 'https://hub.example:8725', remoteToken: 'remote-token-0123456789' }));
+  });
+
+  it('is not offered in the web console', () => {
+    const fake = new FakeApi();
+    render(<Connected api={fake.api} />);
+    expect(screen.queryByRole('button', { name: 'Settings' })).toBeNull();
+  });
+});

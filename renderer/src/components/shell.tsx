@@ -1,9 +1,10 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EarshotStore } from '../store/store';
 import { useEarshot, useStoreApi } from '../store/context';
 import { ConnectionBadge } from './connection-badge';
 import { IncidentDetailPanel } from './incident-detail';
 import { Filters, IncidentList } from './incident-list';
+import { SettingsPanel } from './settings-panel';
 
 /**
  * Keyboard first: j/k (or arrows) move, Enter opens, a acknowledges, r resolves,
@@ -49,8 +50,9 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function Shell({ onSignOut }: { onSignOut?: (() => void) | undefined }) {
+export function Shell({ onSignOut, hasSettings = false }: { onSignOut?: (() => void) | undefined; hasSettings?: boolean }) {
   const store = useStoreApi();
+  const [settingsOpen, setSettingsOpen] = useState(false);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const notice = useEarshot((s) => s.notice);
   const dismiss = useEarshot((s) => s.dismissNotice);
@@ -77,12 +79,18 @@ export function Shell({ onSignOut }: { onSignOut?: (() => void) | undefined }) {
       <header className="topbar">
         <h1>Earshot</h1>
         <ConnectionBadge onSignOut={onSignOut} />
+        {hasSettings && (
+          <button type="button" className="link-button" aria-expanded={settingsOpen} onClick={() => setSettingsOpen(!settingsOpen)}>
+            Settings
+          </button>
+        )}
         {onSignOut && (
           <button type="button" className="link-button" onClick={onSignOut}>
             Sign out
           </button>
         )}
       </header>
+      {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
       <Filters searchRef={searchRef} />
       <main className="content">
         <section className="list-pane" aria-label="Incident list">
