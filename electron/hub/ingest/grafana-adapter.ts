@@ -5,8 +5,8 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { alertmanagerAlertSchema, groupTitle, normalizeAlertmanagerAlert } from './alertmanager-adapter';
-import { httpLink, labelMap, text, type IngestContext, type IngestPlan } from './common';
+import { alertmanagerAlertSchema, alertmanagerWebhookSchema, groupTitle, normalizeAlertmanagerAlert } from './alertmanager-adapter';
+import { httpLink, text, type IngestContext, type IngestPlan } from './common';
 
 const grafanaAlertSchema = alertmanagerAlertSchema.extend({
   values: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).nullable().optional(),
@@ -17,20 +17,13 @@ const grafanaAlertSchema = alertmanagerAlertSchema.extend({
   imageURL: text(4_096).optional(),
 });
 
-export const grafanaWebhookSchema = z.object({
+// Grafana's payload is Alertmanager's with its own version and a few extras.
+export const grafanaWebhookSchema = alertmanagerWebhookSchema.extend({
   version: z.literal('1'),
-  groupKey: text(4_096).min(1),
-  truncatedAlerts: z.number().int().nonnegative().default(0),
   orgId: z.number().int(),
-  status: z.enum(['firing', 'resolved']),
   state: text(64).optional(),
   title: text().optional(),
   message: text(65_536).optional(),
-  receiver: text(1_024),
-  groupLabels: labelMap.default({}),
-  commonLabels: labelMap.default({}),
-  commonAnnotations: labelMap.default({}),
-  externalURL: text(4_096).default(''),
   alerts: z.array(grafanaAlertSchema).max(10_000),
 });
 export type GrafanaWebhook = z.infer<typeof grafanaWebhookSchema>;
