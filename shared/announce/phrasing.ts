@@ -77,6 +77,11 @@ export function severityWord(severity: IncidentSummary['severity']): string {
 
 /** One announcement for one incident. */
 export function phrase(kind: Exclude<AnnouncementKind, 'confirm-ack' | 'confirm-snooze'>, incident: IncidentSummary, templates: PhrasingTemplates = DEFAULT_TEMPLATES, by?: string): string {
+  return fillTemplate(templates[kind], incident, by);
+}
+
+/** Fills {severity} {title} {id} {source} {by} with speakable values. */
+export function fillTemplate(template: string, incident: IncidentSummary, by?: string): string {
   const values: Record<string, string> = {
     severity: severityWord(incident.severity),
     title: speakable(incident.title) || 'an alert',
@@ -84,8 +89,7 @@ export function phrase(kind: Exclude<AnnouncementKind, 'confirm-ack' | 'confirm-
     source: speakable(incident.source, 40),
     by: speakable(by ?? incident.acknowledgedBy ?? 'someone', 60) || 'someone',
   };
-  const text = templates[kind].replace(/\{(severity|title|id|source|by)\}/g, (_m, key: string) => values[key] ?? '');
-  return finish(text);
+  return finish(template.replace(/\{(severity|title|id|source|by)\}/g, (_m, key: string) => values[key] ?? ''));
 }
 
 /** A storm becomes one sentence: "Twelve new incidents, three critical. Top: Disk almost full on db-1." */
