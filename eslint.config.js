@@ -44,8 +44,8 @@ export default tseslint.config(
     },
   },
   {
-    // The hub and the CLI are plain Node: they run without Electron (`npm run hub`).
-    files: ['electron/hub/**/*.ts', 'electron/cli/**/*.ts'],
+    // The hub, the CLI and speech are plain Node: they run without Electron (`npm run hub`).
+    files: ['electron/hub/**/*.ts', 'electron/cli/**/*.ts', 'electron/speech/**/*.ts'],
     languageOptions: { globals: globals.node },
     rules: {
       'no-restricted-imports': [

@@ -1,0 +1,116 @@
+/**
+ * Runs a speech backend: finds its executable on PATH (no shell involved),
+ * spawns it with the text on stdin, and can stop it mid-sentence.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { Speaker, Utterance } from '../../shared/announce/announcer';
+import { BACKENDS, preferredBackends, type BackendName, type CommandSpec, type SpeechBackend, type SpeechOptions } from './backends';
+
+export class NoSpeechEngineError extends Error {
+  constructor(tried: string[]) {
+    super(
+      `no speech engine found (looked for ${tried.join(', ')} on PATH). ` +
+        'On Linux install espeak-ng (apt-get install espeak-ng) or festival; macOS and Windows have one built in.',
+    );
+    this.name = 'NoSpeechEngineError';
+  }
+}
+
+export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
+  const exts = platform === 'win32' ? ['', ...(env['PATHEXT'] ?? '.EXE;.CMD;.BAT').split(';')] : [''];
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const candidate = join(dir, name + ext);
+      try {
+        if (existsSync(candidate) && statSync(candidate).isFile()) return candidate;
+      } catch {
+        // unreadable PATH entry: skip it
+      }
+    }
+  }
+  return null;
+}
+
+export interface RunningSpeech {
+  done: Promise<void>;
+  stop(): void;
+}
+
+export class SpeechEngine {
+  constructor(
+    readonly backend: SpeechBackend,
+    readonly options: SpeechOptions = {},
+  ) {}
+
+  /** The configured backend, or the platform's first installed one. */
+  static detect(preference?: BackendName, options: SpeechOptions = {}, platform: NodeJS.Platform = process.platform): SpeechEngine {
+    const names = preference ? [preference] : preferredBackends(platform);
+    for (const name of names) {
+      const backend = BACKENDS[name];
+      if (findExecutable(backend.executable, process.env, platform)) return new SpeechEngine(backend, options);
+    }
+    throw new NoSpeechEngineError(names.map((n) => BACKENDS[n].executable));
+  }
+
+  get voice(): string {
+    return this.options.voice ?? this.backend.defaultVoice;
+  }
+
+  /** Says the text on the default output device. */
+  speak(text: string): RunningSpeech {
+    return run(this.backend.speak(text, this.options));
+  }
+
+  /** Writes the text as a WAV file. */
+  async synthesize(text: string, outFile: string): Promise<void> {
+    await run(this.backend.synthesize(text, outFile, this.options)).done;
+    if (!existsSync(outFile) || statSync(outFile).size < 44) throw new Error(`${this.backend.name} wrote no audio to ${outFile}`);
+  }
+}
+
+function run(spec: CommandSpec): RunningSpeech {
+  let child: ChildProcess;
+  const done = new Promise<void>((resolve, reject) => {
+    // No shell, ever: args go to the program as they are.
+    child = spawn(spec.command, spec.args, { shell: false, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...spec.env }, windowsHide: true });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      if (stderr.length < 4_000) stderr += d.toString();
+    });
+    child.on('error', (err) => reject(new Error(`${spec.command}: ${err.message}`)));
+    child.on('exit', (code, signal) => {
+      if (code === 0 || signal === 'SIGTERM' || signal === 'SIGKILL') resolve();
+      else reject(new Error(`${spec.command} exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+    });
+    child.stdin?.on('error', () => undefined); // the engine may exit before reading everything
+    child.stdin?.end(spec.stdin);
+  });
+  return {
+    done,
+    stop: () => {
+      if (child && child.exitCode === null) child.kill('SIGTERM');
+    },
+  };
+}
+
+/** The announcer's Speaker on the default output device (used when no window can play audio). */
+export class EngineSpeaker implements Speaker {
+  private current: RunningSpeech | undefined;
+  constructor(private readonly engine: SpeechEngine) {}
+
+  async speak(utterance: Utterance): Promise<void> {
+    this.current = this.engine.speak(utterance.text);
+    try {
+      await this.current.done;
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  stop(): void {
+    this.current?.stop();
+  }
+}
