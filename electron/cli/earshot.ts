@@ -10,6 +10,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../hub/config';
 import { DataDirLockedError } from '../hub/store/data-dir-lock';
 import { runHub } from './hub-command';
+import { runSay } from './say-command';
+import { runDemoSpeech } from './demo-speech';
+import { NoSpeechEngineError } from '../speech/engine';
 import { verifyChain } from '../hub/store/event-store';
 import { startDesktop } from './start';
 
@@ -27,6 +30,8 @@ commands:
              --data-dir DIR     (required)
              --expect-head S:H  the head recorded elsewhere, to catch rows cut from the end
   start    run the desktop app (or, without an Electron runtime, the hub with its web console)
+  say      test your speech setup, exactly as announcements are spoken
+             earshot say [--backend espeak-ng|festival|say|sapi] [--voice V] [--rate WPM] [--out file.wav] <text…>
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -38,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
       return runVerify(rest);
     case 'start':
       return startDesktop(rest);
+    case 'say':
+      return runSay(rest);
+    case 'demo-speech':
+      return runDemoSpeech(rest);
     case undefined:
     case '-h':
     case '--help':
@@ -73,7 +82,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError || err instanceof DataDirLockedError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (err instanceof ConfigError || err instanceof DataDirLockedError || err instanceof NoSpeechEngineError || (err as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
       process.stderr.write(`earshot: ${(err as Error).message}\n`);
       process.exitCode = 2;
     } else {

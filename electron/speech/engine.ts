@@ -114,3 +114,19 @@ export class EngineSpeaker implements Speaker {
     this.current?.stop();
   }
 }
+
+/** A Speaker that writes each utterance to a WAV file instead of a device (the CLI's --out, the demo). */
+export class WavFileSpeaker implements Speaker {
+  constructor(
+    private readonly engine: SpeechEngine,
+    private readonly outFile: string,
+  ) {}
+
+  speak(utterance: Utterance): Promise<void> {
+    return this.engine.synthesize(utterance.text, this.outFile);
+  }
+
+  stop(): void {
+    // A file being written is left to finish.
+  }
+}

@@ -87,6 +87,7 @@ export class Announcer {
   private gathering: { items: { incident: IncidentSummary; kind: 'new' | 'repeat' }[]; timer: unknown } | undefined;
   private last: Utterance | undefined;
   private readonly listeners = new Set<(current: Utterance | undefined) => void>();
+  private readonly errorListeners = new Set<(error: unknown, utterance: Utterance) => void>();
   private stopped = false;
 
   constructor(
@@ -122,6 +123,12 @@ export class Announcer {
     return () => this.listeners.delete(listener);
   }
 
+  /** A speaker failure (engine missing, crashed): reported here, and the announcer goes on. */
+  onError(listener: (error: unknown, utterance: Utterance) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
   /** Incidents already open when the app connects are known but not announced. */
   seed(incidents: Iterable<IncidentSummary>): void {
     for (const i of incidents) this.incidents.set(i.id, i);
@@ -153,6 +160,20 @@ export class Announcer {
       default:
         return;
     }
+  }
+
+  /** Free text (the `earshot say` command, tests of a setup): queued like any other utterance. */
+  say(text: string, severity: Severity = 'info'): Promise<void> {
+    const u: Utterance = { id: this.nextId++, kind: 'confirmation', text, priority: PRIORITY[severity], severity, incidentIds: [] };
+    return new Promise((resolve) => {
+      const off = this.onSpeakingChange((current) => {
+        if (current === undefined && this.last?.id === u.id) {
+          off();
+          resolve();
+        }
+      });
+      this.enqueue(u);
+    });
   }
 
   /** Spoken feedback for the user's own action ("Acknowledged."). */
@@ -268,7 +289,9 @@ export class Announcer {
     for (const l of this.listeners) l(next);
     void this.speaker
       .speak(next)
-      .catch(() => undefined) // a failed utterance must not stop the announcer
+      .catch((err: unknown) => {
+        for (const l of this.errorListeners) l(err, next); // a failed utterance must not stop the announcer
+      })
       .then(() => {
         this.current = undefined;
         for (const l of this.listeners) l(undefined);
