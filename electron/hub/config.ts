@@ -79,6 +79,15 @@ export const hubConfigSchema = z
         snapshotResolved: 100,
       }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Speech synthesis for web consoles (POST /api/v1/speech): the engine on the hub's machine. */
+    speech: z
+      .object({
+        backend: z.enum(['espeak-ng', 'festival', 'say', 'sapi']).optional(),
+        voice: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_+.-]{0,59}(?:\/[A-Za-z0-9_+.-]{1,40})?$/).optional(),
+        rate: z.number().int().min(80).max(450).optional(),
+      })
+      .strict()
+      .default({}),
     /** The built web console to serve at `/` (default: out/renderer next to the hub). */
     consoleDir: z.string().min(1).optional(),
   })

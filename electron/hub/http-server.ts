@@ -23,6 +23,7 @@ import { pagerdutyEventSchema, planPagerduty } from './ingest/pagerduty-adapter'
 import type { Logger } from './log';
 import type { HubMetrics } from './metrics';
 import { RateLimiter } from './rate-limit';
+import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speech-route';
 
 export interface HttpDeps {
   config: HubConfig;
@@ -51,6 +52,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
   const { config, core, auth, metrics, log } = deps;
   const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
   const consoleDir = findConsoleDir(config.consoleDir);
+  const speech = new SpeechService(config.speech);
   if (!consoleDir) log.warn('no built web console found: run `npm run build`; / serves a placeholder');
 
   const requireCredential = (ctx: Ctx): string => {
@@ -231,6 +233,27 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const inc = core.incident(Number(ctx.params[0]));
         if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
         sendJson(ctx.res, 200, { incident: toDetail(inc) });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/v1\/speech$/,
+      name: 'speech',
+      handler: async (ctx) => {
+        const credential = requireCredential(ctx);
+        rateLimit(credential, 'speech');
+        const parsed = speechRequestSchema.safeParse(parseJson(await readBody(ctx.req, 16 * 1024)));
+        if (!parsed.success) throw new HttpError(400, 'invalid_body', 'invalid speech request', describeIssues(parsed.error));
+        let wav: Buffer;
+        try {
+          wav = await speech.synthesize(parsed.data.text);
+        } catch (err) {
+          if (err instanceof NoSpeechEngineError) throw new HttpError(503, 'no_speech_engine', err.message);
+          log.warn('speech synthesis failed', { err });
+          throw new HttpError(502, 'speech_failed', `the speech engine failed: ${(err as Error).message}`);
+        }
+        ctx.res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': wav.length, 'cache-control': 'no-store' });
+        ctx.res.end(wav);
       },
     },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/ack$/, name: 'incident_ack', handler: incidentAction('ack') },

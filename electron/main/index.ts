@@ -16,7 +16,12 @@ import { newestTriggered, trayState, trayTitle, type TrayState } from '../../sha
 import { isSafeExternalUrl, pushContract, type HubState } from '../../shared/ipc/contract';
 import { parseHubConfig } from '../hub/config';
 import { startHub, type RunningHub } from '../hub/index';
+import { Announcer } from '../../shared/announce/announcer';
+import { SpeechEngine } from '../speech/engine';
+import { systemClock } from '../cli/say-command';
+import { createDoNotDisturbReader } from './do-not-disturb';
 import { registerInvokeHandlers } from './ipc-handlers';
+import { RendererSpeaker } from './renderer-speaker';
 import { notificationFor } from './notification-content';
 import { SettingsStore } from './settings-store';
 
@@ -34,6 +39,44 @@ let mainWindow: BrowserWindow | undefined;
 const windows = new Set<BrowserWindow>();
 /** The hub the client follows, for HTTP calls made on the renderer's behalf (incident detail). */
 let currentHub: { url: string; token: string } | undefined;
+let announcer: Announcer | undefined;
+let rendererSpeaker: RendererSpeaker | undefined;
+const doNotDisturb = createDoNotDisturbReader(process.platform);
+
+/** The one window that plays announcements (the popover, kept alive hidden), so nothing plays twice. */
+function playerWindow(): BrowserWindow | undefined {
+  return popover && !popover.isDestroyed() ? popover : mainWindow;
+}
+
+function startAnnouncer(settings: SettingsStore, hubClient: HubClient): void {
+  announcer?.stop();
+  announcer = undefined;
+  const s = settings.value;
+  let engine: SpeechEngine;
+  try {
+    engine = SpeechEngine.detect(s.speechBackend, { voice: s.speechVoice, rate: s.speechRate });
+  } catch (err) {
+    console.warn(`announcements are off: ${(err as Error).message}`);
+    return;
+  }
+  rendererSpeaker = new RendererSpeaker(engine, {
+    announce: (a) => {
+      const win = playerWindow();
+      if (!win || win.webContents.isLoading()) return false;
+      win.webContents.send(pushContract.onAnnounce.channel, a);
+      return true;
+    },
+    stop: (id) => playerWindow()?.webContents.send(pushContract.onStopAnnouncement.channel, id),
+  });
+  const a = new Announcer(rendererSpeaker, systemClock, announcerSettings(s), doNotDisturb);
+  a.onError((err) => console.warn('announcement failed:', (err as Error).message));
+  a.seed(hubClient.snapshot.incidents.values());
+  announcer = a;
+}
+
+function announcerSettings(s: SettingsStore['value']) {
+  return { paused: s.announcementsPaused, quietHours: s.quietHours, alwaysSpeak: s.alwaysSpeak, repeatIntervalMs: s.repeatInterval };
+}
 
 function hubState(): HubState {
   const s = client?.snapshot;
@@ -164,7 +207,16 @@ async function connect(settings: SettingsStore): Promise<void> {
     broadcast(pushContract.onHubState.channel, hubState());
     updateTray(settings);
   });
+  let seeded = false;
+  hubClient.subscribe((snap) => {
+    if (!seeded && snap.connection.status === 'live') {
+      seeded = true;
+      announcer?.seed(snap.incidents.values()); // open when we connected: not news
+    }
+  });
+  startAnnouncer(settings, hubClient);
   hubClient.onEvent((message) => {
+    if (settings.value.speak) announcer?.onEvent(message);
     const content = notificationFor(message);
     if (!content || !settings.value.notifications || !Notification.isSupported()) return;
     const n = new Notification({
@@ -226,15 +278,29 @@ async function main(): Promise<void> {
       },
       getSettings: () => Promise.resolve(settings.value),
       setSettings: (patch) => Promise.resolve(settings.update(patch)),
+      announcementEnded: (id, outcome) => Promise.resolve(rendererSpeaker?.ended(id, outcome)),
+      mediaKey: async (action, id) => {
+        if (!client) throw new Error('not connected');
+        const incident =
+          action === 'acknowledge'
+            ? await client.command({ action: 'ack', incidentId: id, actor: actor() })
+            : await client.command({ action: 'snooze', incidentId: id, actor: actor(), duration: '15m' });
+        announcer?.confirm(action === 'acknowledge' ? 'confirm-ack' : 'confirm-snooze', id);
+        return incident;
+      },
     },
     TRUSTED_PREFIXES,
   );
   settings.onChange((next, previous) => {
     if (next.ackShortcut !== previous.ackShortcut) registerShortcut(next.ackShortcut);
+    announcer?.updateSettings(announcerSettings(next));
+    if (!next.speak) rendererSpeaker?.stop();
+    if (client && (next.speechBackend !== previous.speechBackend || next.speechVoice !== previous.speechVoice || next.speechRate !== previous.speechRate)) startAnnouncer(settings, client);
     if (next.hubMode !== previous.hubMode || next.remoteUrl !== previous.remoteUrl || next.remoteToken !== previous.remoteToken) void connect(settings);
     updateTray(settings);
   });
 
+  popover = createWindow('popover'); // hidden until the tray is clicked; it also plays announcements
   tray = new Tray(trayIcon({ kind: 'disconnected' }));
   tray.on('click', togglePopover);
   updateTray(settings);
@@ -253,6 +319,7 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on('will-quit', () => {
     globalShortcut.unregisterAll();
+    announcer?.stop();
     client?.stop();
     void hub?.close();
   });

@@ -1,5 +1,7 @@
-import { useEffect, useMemo, useState } from 'react';
-import type { EarshotApi } from '../../shared/ipc/contract';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { OutputSetting } from '../../shared/announce/output-device';
+import type { EarshotApi, Settings } from '../../shared/ipc/contract';
+import { AnnouncementPlayer, type PlayerStatus } from './speech/announcement-player';
 import { Login } from './components/login';
 import { Shell } from './components/shell';
 import { createWebApi, TOKEN_KEY } from './api/web-api';
@@ -14,8 +16,40 @@ declare global {
 }
 
 /** Binds a store to an API and keeps it fed with hub state. */
+/** Plays what the api announces, on the output the settings choose. */
+function useAnnouncements(api: EarshotApi, output: OutputSetting): PlayerStatus {
+  const [status, setStatus] = useState<PlayerStatus>({ state: 'idle' });
+  const outputRef = useRef(output);
+  outputRef.current = output;
+  useEffect(() => {
+    const player = new AnnouncementPlayer({
+      api,
+      output: () => outputRef.current,
+      onStatus: setStatus,
+      mediaDevices: navigator.mediaDevices,
+      mediaSession: 'mediaSession' in navigator ? navigator.mediaSession : undefined,
+    });
+    const offAnnounce = api.onAnnounce((a) => void player.play(a));
+    const offStop = api.onStopAnnouncement((id) => player.stop(id));
+    return () => {
+      offAnnounce();
+      offStop();
+      player.dispose();
+    };
+  }, [api]);
+  return status;
+}
+
 export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi; onSignOut?: (() => void) | undefined; desktop?: boolean }) {
   const store = useMemo(() => createEarshotStore(api), [api]);
+  const [settings, setSettings] = useState<Settings>();
+  useEffect(() => {
+    void api.getSettings().then(setSettings);
+  }, [api]);
+  const speech = useAnnouncements(api, settings?.audioOutput ?? { mode: 'prefer-airpods' });
+  const toggleSpeak = () => {
+    if (settings) void api.setSettings({ speak: !settings.speak }).then(setSettings);
+  };
   useEffect(() => {
     const offState = api.onHubState((state) => store.getState().applyHubState(state));
     const offShow = api.onShowIncident((id) => store.getState().openDetail(id));
@@ -26,7 +60,7 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
   }, [api, store]);
   return (
     <StoreProvider store={store} api={api}>
-      <Shell onSignOut={onSignOut} hasSettings={desktop} />
+      <Shell onSignOut={onSignOut} hasSettings={desktop} speech={speech} speak={settings?.speak} onToggleSpeak={toggleSpeak} />
     </StoreProvider>
   );
 }

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../duration';
-import { incidentDetailSchema, incidentSummarySchema } from '../incidents/types';
+import { incidentDetailSchema, incidentSummarySchema, severitySchema } from '../incidents/types';
 
 const incidentId = z.number().int().positive();
 
@@ -24,7 +24,28 @@ export const settingsSchema = z
     /** Electron accelerator that acknowledges the newest triggered incident. */
     ackShortcut: z.string().min(1).max(100).default('CommandOrControl+Shift+A'),
     notifications: z.boolean().default(true),
+    /** Announce incidents aloud at all (off: silence, even for critical). */
+    speak: z.boolean().default(true),
+    /** Paused: only what must always be spoken (default: critical) is said. */
     announcementsPaused: z.boolean().default(false),
+    /** Where announcements play: the system default, a device by its label, or AirPods when connected. */
+    audioOutput: z
+      .discriminatedUnion('mode', [
+        z.object({ mode: z.literal('default') }),
+        z.object({ mode: z.literal('device'), label: z.string().min(1).max(200) }),
+        z.object({ mode: z.literal('prefer-airpods') }),
+      ])
+      .default({ mode: 'prefer-airpods' }),
+    /** Local "HH:MM" times; only what must always be spoken is said in between. */
+    quietHours: z
+      .object({ start: z.string().regex(/^\d{1,2}:\d{2}$/), end: z.string().regex(/^\d{1,2}:\d{2}$/) })
+      .nullable()
+      .default(null),
+    alwaysSpeak: z.array(severitySchema).default(['critical']),
+    repeatInterval: durationSchema.default(120_000),
+    speechBackend: z.enum(['espeak-ng', 'festival', 'say', 'sapi']).optional(),
+    speechVoice: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_+.-]{0,59}(?:\/[A-Za-z0-9_+.-]{1,40})?$/).optional(),
+    speechRate: z.number().int().min(80).max(450).optional(),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -47,6 +68,16 @@ export const hubStateSchema = z.object({
 });
 export type HubState = z.infer<typeof hubStateSchema>;
 
+/** One announcement to play: the utterance and its audio (WAV bytes). */
+export const announcementSchema = z.object({
+  utteranceId: z.number().int(),
+  incidentId: z.number().int().positive().optional(),
+  text: z.string(),
+  severity: severitySchema,
+  audio: z.instanceof(Uint8Array),
+});
+export type Announcement = z.infer<typeof announcementSchema>;
+
 /** Request/response calls: method name → channel, argument tuple, result. */
 export const invokeContract = {
   ack: { channel: 'incidents:ack', args: z.tuple([incidentId]), result: incidentSummarySchema.optional() },
@@ -58,6 +89,14 @@ export const invokeContract = {
   openExternal: { channel: 'shell:open-external', args: z.tuple([z.string().max(8_192)]), result: z.boolean() },
   getSettings: { channel: 'settings:get', args: z.tuple([]), result: settingsSchema },
   setSettings: { channel: 'settings:set', args: z.tuple([settingsPatchSchema]), result: settingsSchema },
+  /** The renderer finished (or could not) play an announcement. */
+  announcementEnded: {
+    channel: 'speech:ended',
+    args: z.tuple([z.number().int(), z.enum(['ended', 'stopped', 'failed']), z.string().max(500).optional()]),
+    result: z.void(),
+  },
+  /** A media key (AirPods press) while announcing: acknowledge or snooze what was just said, then confirm aloud. */
+  mediaKey: { channel: 'speech:media-key', args: z.tuple([z.enum(['acknowledge', 'snooze']), incidentId]), result: incidentSummarySchema.optional() },
 } as const;
 export type InvokeMethod = keyof typeof invokeContract;
 
@@ -66,6 +105,10 @@ export const pushContract = {
   onHubState: { channel: 'hub:state', payload: hubStateSchema },
   /** Main asks the UI to show an incident (notification click, tray). */
   onShowIncident: { channel: 'ui:show-incident', payload: incidentId },
+  /** Play this announcement now (on the chosen output device). */
+  onAnnounce: { channel: 'speech:announce', payload: announcementSchema },
+  /** Stop playing it (acknowledged meanwhile, or interrupted by something critical). */
+  onStopAnnouncement: { channel: 'speech:stop', payload: z.number().int() },
 } as const;
 export type PushMethod = keyof typeof pushContract;
 

@@ -1,7 +1,7 @@
 /** An EarshotApi for renderer tests: records calls, and lets the test push hub state. */
 import { vi } from 'vitest';
 import type { IncidentDetail, IncidentSummary } from '../../shared/incidents/types';
-import type { EarshotApi, HubState } from '../../shared/ipc/contract';
+import type { Announcement, EarshotApi, HubState } from '../../shared/ipc/contract';
 import { settingsSchema } from '../../shared/ipc/contract';
 
 export function summary(id: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
@@ -27,6 +27,8 @@ export function summary(id: number, over: Partial<IncidentSummary> = {}): Incide
 export class FakeApi {
   private stateListeners = new Set<(s: HubState) => void>();
   private showListeners = new Set<(id: number) => void>();
+  private announceListeners = new Set<(a: Announcement) => void>();
+  private stopListeners = new Set<(id: number) => void>();
   state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false };
   details = new Map<number, IncidentDetail>();
 
@@ -46,6 +48,8 @@ export class FakeApi {
     openExternal: vi.fn(async () => true),
     getSettings: vi.fn(async () => settingsSchema.parse({})),
     setSettings: vi.fn(async () => settingsSchema.parse({})),
+    announcementEnded: vi.fn(async () => undefined),
+    mediaKey: vi.fn(async (_action: 'acknowledge' | 'snooze', id: number) => this.state.incidents.find((i) => i.id === id)),
     onHubState: (l) => {
       this.stateListeners.add(l);
       l(this.state);
@@ -55,7 +59,23 @@ export class FakeApi {
       this.showListeners.add(l);
       return () => this.showListeners.delete(l);
     },
+    onAnnounce: (l) => {
+      this.announceListeners.add(l);
+      return () => this.announceListeners.delete(l);
+    },
+    onStopAnnouncement: (l) => {
+      this.stopListeners.add(l);
+      return () => this.stopListeners.delete(l);
+    },
   };
+
+  announce(a: Announcement): void {
+    for (const l of this.announceListeners) l(a);
+  }
+
+  stopAnnouncement(id: number): void {
+    for (const l of this.stopListeners) l(id);
+  }
 
   push(state: Partial<HubState>): void {
     this.state = { ...this.state, ...state };

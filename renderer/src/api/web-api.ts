@@ -1,16 +1,70 @@
 /**
  * The web console's implementation of the EarshotApi contract: the same methods
  * the Electron preload exposes, done over the hub's stream and HTTP API from the
- * page's own origin.
+ * page's own origin. Announcements run here too: the shared Announcer decides
+ * what to say, the hub synthesises it (POST /api/v1/speech), the page plays it.
  */
+import { Announcer, type AnnouncerClock, type Speaker, type Utterance } from '../../../shared/announce/announcer';
 import { HubClient, type HubClientSnapshot, type SocketLike } from '../../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../../shared/incidents/types';
-import { isSafeExternalUrl, settingsSchema, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
+import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
+const SPEAK_KEY = 'earshot.speak';
 
 export function toHubState(s: HubClientSnapshot): HubState {
   return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale };
+}
+
+const browserClock: AnnouncerClock = {
+  now: () => Date.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  localMinutes: (ms) => {
+    const d = new Date(ms);
+    return d.getHours() * 60 + d.getMinutes();
+  },
+};
+
+/** Asks the hub to synthesise each utterance and hands the audio to the page's player. */
+class HubSpeechSpeaker implements Speaker {
+  readonly listeners = new Set<(a: Announcement) => void>();
+  readonly stopListeners = new Set<(id: number) => void>();
+  private waiting = new Map<number, () => void>();
+  private current: number | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly token: string,
+  ) {}
+
+  async speak(u: Utterance): Promise<void> {
+    if (this.listeners.size === 0) return; // no player on this page
+    const res = await fetch(`${this.baseUrl}/api/v1/speech`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: u.text }),
+    });
+    if (!res.ok) throw new Error(`the hub could not synthesise speech (${res.status})`);
+    const audio = new Uint8Array(await res.arrayBuffer());
+    this.current = u.id;
+    const done = new Promise<void>((resolve) => this.waiting.set(u.id, resolve));
+    const announcement: Announcement = { utteranceId: u.id, text: u.text, severity: u.severity, audio, ...(u.incidentId ? { incidentId: u.incidentId } : {}) };
+    for (const l of this.listeners) l(announcement);
+    await done;
+  }
+
+  stop(): void {
+    if (this.current === undefined) return;
+    for (const l of this.stopListeners) l(this.current);
+    this.ended(this.current);
+  }
+
+  ended(id: number): void {
+    this.waiting.get(id)?.();
+    this.waiting.delete(id);
+    if (this.current === id) this.current = undefined;
+  }
 }
 
 export function createWebApi(baseUrl: string, token: string): EarshotApi & { client: HubClient } {
@@ -20,7 +74,21 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     client: 'web-console',
     socket: (url) => new WebSocket(url) as unknown as SocketLike,
   });
-  let settings: Settings = settingsSchema.parse({});
+  // Speech in a browser tab is opt-in (and needs the page to have been interacted with to play).
+  let settings: Settings = settingsSchema.parse({ speak: sessionStorage.getItem(SPEAK_KEY) === 'on' });
+  const speaker = new HubSpeechSpeaker(baseUrl, token);
+  const announcer = new Announcer(speaker, browserClock, announcerSettings(settings));
+  announcer.onError((err) => console.warn('announcement failed:', (err as Error).message));
+  let seeded = false;
+  client.subscribe((s) => {
+    if (!seeded && s.connection.status === 'live') {
+      seeded = true;
+      announcer.seed(s.incidents.values()); // what was already open is not news
+    }
+  });
+  client.onEvent((e) => {
+    if (settings.speak) announcer.onEvent(e);
+  });
   const showIncidentListeners = new Set<(id: number) => void>();
   client.start();
 
@@ -50,12 +118,39 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     getSettings: () => Promise.resolve(settings),
     setSettings: (patch) => {
       settings = settingsSchema.parse({ ...settings, ...patch });
+      sessionStorage.setItem(SPEAK_KEY, settings.speak ? 'on' : 'off');
+      announcer.updateSettings(announcerSettings(settings));
+      if (!settings.speak) speaker.stop();
       return Promise.resolve(settings);
+    },
+    announcementEnded: (id) => {
+      speaker.ended(id);
+      return Promise.resolve();
+    },
+    mediaKey: async (action, id) => {
+      const incident =
+        action === 'acknowledge'
+          ? await client.command({ action: 'ack', incidentId: id, actor: actorOf() })
+          : await client.command({ action: 'snooze', incidentId: id, actor: actorOf(), duration: '15m' });
+      announcer.confirm(action === 'acknowledge' ? 'confirm-ack' : 'confirm-snooze', id);
+      return incident;
     },
     onHubState: (listener) => client.subscribe((s) => listener(toHubState(s))),
     onShowIncident: (listener) => {
       showIncidentListeners.add(listener);
       return () => showIncidentListeners.delete(listener);
     },
+    onAnnounce: (listener) => {
+      speaker.listeners.add(listener);
+      return () => speaker.listeners.delete(listener);
+    },
+    onStopAnnouncement: (listener) => {
+      speaker.stopListeners.add(listener);
+      return () => speaker.stopListeners.delete(listener);
+    },
   };
+}
+
+function announcerSettings(s: Settings) {
+  return { paused: s.announcementsPaused, quietHours: s.quietHours, alwaysSpeak: s.alwaysSpeak, repeatIntervalMs: s.repeatInterval };
 }

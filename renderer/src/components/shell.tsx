@@ -5,6 +5,8 @@ import { ConnectionBadge } from './connection-badge';
 import { IncidentDetailPanel } from './incident-detail';
 import { Filters, IncidentList } from './incident-list';
 import { SettingsPanel } from './settings-panel';
+import { SpeechControl } from './speech-control';
+import type { PlayerStatus } from '../speech/announcement-player';
 
 /**
  * Keyboard first: j/k (or arrows) move, Enter opens, a acknowledges, r resolves,
@@ -50,7 +52,19 @@ function isTyping(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function Shell({ onSignOut, hasSettings = false }: { onSignOut?: (() => void) | undefined; hasSettings?: boolean }) {
+export function Shell({
+  onSignOut,
+  hasSettings = false,
+  speech = { state: 'idle' },
+  speak,
+  onToggleSpeak = () => undefined,
+}: {
+  onSignOut?: (() => void) | undefined;
+  hasSettings?: boolean;
+  speech?: PlayerStatus;
+  speak?: boolean | undefined;
+  onToggleSpeak?: () => void;
+}) {
   const store = useStoreApi();
   const [settingsOpen, setSettingsOpen] = useState(false);
   const searchRef = useRef<HTMLInputElement | null>(null);
@@ -78,6 +92,7 @@ export function Shell({ onSignOut, hasSettings = false }: { onSignOut?: (() => v
     <div className="shell">
       <header className="topbar">
         <h1>Earshot</h1>
+        <SpeechControl status={speech} speak={speak} onToggle={onToggleSpeak} />
         <ConnectionBadge onSignOut={onSignOut} />
         {hasSettings && (
           <button type="button" className="link-button" aria-expanded={settingsOpen} onClick={() => setSettingsOpen(!settingsOpen)}>
