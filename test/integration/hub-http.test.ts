@@ -220,3 +220,27 @@ describe('hub HTTP: incident API', () => {
     expect(text).toMatch(/earshot_http_request_duration_seconds_bucket\{le="0.005",route="ingest_alertmanager",method="POST",code="200"\} 1/);
   });
 });
+
+describe('hub HTTP: speech for web consoles', () => {
+  it('synthesises text to WAV for an authenticated client, and validates the request', async () => {
+    t = await startTestHub();
+    const { findExecutable } = await import('../../electron/speech/engine');
+    expect((await t.post('/api/v1/speech', { text: 'hi' }, noAuth)).status).toBe(401);
+    expect((await t.post('/api/v1/speech', { text: '' })).body.error.issues).toEqual(['text: is empty']);
+    expect((await t.post('/api/v1/speech', { text: 'x', ssml: true })).status).toBe(400);
+    if (!findExecutable('espeak-ng') && !findExecutable('festival')) return;
+    const res = await fetch(`${t.url}/api/v1/speech`, { method: 'POST', headers: { authorization: `Bearer ${TEST_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: 'Critical. Disk almost full. Incident 42.' }) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('audio/wav');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Buffer.from(bytes.slice(0, 4)).toString('ascii')).toBe('RIFF');
+  });
+
+  it('says so when the hub machine has no speech engine', async () => {
+    t = await startTestHub({ speech: { backend: 'say' } }); // macOS's say, absent here
+    if (process.platform === 'darwin') return;
+    const res = await t.post('/api/v1/speech', { text: 'hello' });
+    expect(res.status).toBe(503);
+    expect(res.body.error.message).toMatch(/no speech engine found/);
+  });
+});
