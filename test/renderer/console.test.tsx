@@ -139,3 +139,20 @@ describe('settings (desktop)', () => {
     expect(screen.queryByRole('button', { name: 'Settings' })).toBeNull();
   });
 });
+
+describe('announcement settings (desktop)', () => {
+  it('chooses the output device and quiet hours, validated before saving', async () => {
+    const fake = new FakeApi();
+    render(<Connected api={fake.api} desktop />);
+    fireEvent.click(screen.getByRole('button', { name: 'Settings' }));
+    const panel = await screen.findByTestId('settings');
+    fireEvent.change(within(panel).getByLabelText('Play on'), { target: { value: 'device' } });
+    fireEvent.change(within(panel).getByLabelText(/Device name/), { target: { value: 'Studio Display' } });
+    fireEvent.change(within(panel).getByLabelText('Quiet hours start'), { target: { value: '25:99x' } });
+    fireEvent.click(within(panel).getByRole('button', { name: 'Save' }));
+    expect(within(panel).getByRole('alert').textContent).toMatch(/quietHours\.start/);
+    fireEvent.change(within(panel).getByLabelText('Quiet hours start'), { target: { value: '22:30' } });
+    await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Save' })));
+    expect(fake.api.setSettings).toHaveBeenCalledWith(expect.objectContaining({ audioOutput: { mode: 'device', label: 'Studio Display' }, quietHours: { start: '22:30', end: '07:00' } }));
+  });
+});

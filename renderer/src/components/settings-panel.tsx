@@ -71,6 +71,44 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         <label>
           <input type="checkbox" checked={settings.notifications} onChange={(e) => update('notifications', e.target.checked)} /> Desktop notifications for new incidents
         </label>
+        <fieldset>
+          <legend>Announcements</legend>
+          <label>
+            <input type="checkbox" checked={settings.speak} onChange={(e) => update('speak', e.target.checked)} /> Speak incidents aloud
+          </label>
+          <label>
+            Play on
+            <select
+              value={settings.audioOutput.mode}
+              onChange={(e) => {
+                const mode = e.target.value;
+                update('audioOutput', mode === 'device' ? { mode: 'device', label: settings.audioOutput.mode === 'device' ? settings.audioOutput.label : '' } : { mode: mode as 'default' | 'prefer-airpods' });
+              }}
+            >
+              <option value="prefer-airpods">AirPods when connected, else the system default</option>
+              <option value="default">The system default</option>
+              <option value="device">A device by name</option>
+            </select>
+          </label>
+          {settings.audioOutput.mode === 'device' && (
+            <label>
+              Device name (as the system shows it)
+              <input value={settings.audioOutput.label} onChange={(e) => update('audioOutput', { mode: 'device', label: e.target.value })} />
+            </label>
+          )}
+          <label>
+            Quiet hours (only critical is spoken)
+            <span className="inline">
+              <input aria-label="Quiet hours start" placeholder="22:00" value={settings.quietHours?.start ?? ''} onChange={(e) => update('quietHours', e.target.value ? { start: e.target.value, end: settings.quietHours?.end ?? '07:00' } : null)} />
+              to
+              <input aria-label="Quiet hours end" placeholder="07:00" value={settings.quietHours?.end ?? ''} onChange={(e) => update('quietHours', { start: settings.quietHours?.start ?? '22:00', end: e.target.value })} />
+            </span>
+          </label>
+          <label>
+            Voice <span className="hint">(engine voice name; empty for the default)</span>
+            <input value={settings.speechVoice ?? ''} onChange={(e) => update('speechVoice', e.target.value || undefined)} />
+          </label>
+        </fieldset>
         {errors.length > 0 && (
           <ul className="error" role="alert">
             {errors.map((e) => (
