@@ -7,6 +7,7 @@ import type { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { decodeProximityPairing } from '../../shared/airpods/proximity-pairing';
 import { type AirPodsTracker, type Candidate, type TrackerStatus } from '../../shared/airpods/tracker';
+import { batterySummary, type AirPodsView } from '../../shared/airpods/view';
 
 export type BluetoothState = 'starting' | 'scanning' | 'poweredOff' | 'unauthorized' | 'unsupported' | 'resetting' | 'unknown';
 
@@ -176,4 +177,26 @@ export class AirPodsScanner {
     const s = this.status();
     for (const l of this.listeners) l(s);
   }
+}
+
+/** The panel's view of a scanner status. */
+export function toAirPodsView(s: ScannerStatus): AirPodsView {
+  const a = s.airpods;
+  const view: AirPodsView = {
+    bluetooth: s.bluetooth,
+    state: a.state,
+    nearby: s.nearby.map((c) => ({ address: c.address, model: c.model, color: c.color, rssi: Math.round(c.rssi), lastSeen: c.lastSeen, summary: batterySummary(c.frame) })),
+  };
+  if (s.reason) view.reason = s.reason;
+  if (a.state !== 'unpaired') view.model = a.device.model;
+  if (a.state === 'tracking') {
+    if (a.frame.left) view.left = a.frame.left;
+    if (a.frame.right) view.right = a.frame.right;
+    if (a.frame.case) view.case = a.frame.case;
+    if (a.frame.single) view.single = a.frame.single;
+    view.rssi = Math.round(a.rssi);
+  }
+  if (a.state === 'tracking' || a.state === 'not-sure' || a.state === 'not-seen') view.lastSeen = a.lastSeen;
+  if (a.state === 'not-sure') view.notSure = a.reason;
+  return view;
 }

@@ -20,6 +20,8 @@ import { Announcer } from '../../shared/announce/announcer';
 import { SpeechEngine } from '../speech/engine';
 import { systemClock } from '../cli/say-command';
 import { createDoNotDisturbReader } from './do-not-disturb';
+import { AirPodsTracker } from '../../shared/airpods/tracker';
+import { AirPodsScanner, loadNoble, toAirPodsView } from '../airpods/scanner';
 import { registerInvokeHandlers } from './ipc-handlers';
 import { RendererSpeaker } from './renderer-speaker';
 import { notificationFor } from './notification-content';
@@ -42,6 +44,26 @@ let currentHub: { url: string; token: string } | undefined;
 let announcer: Announcer | undefined;
 let rendererSpeaker: RendererSpeaker | undefined;
 const doNotDisturb = createDoNotDisturbReader(process.platform);
+let airpods: AirPodsScanner | undefined;
+
+/** Starts scanning (noble loads lazily; without Bluetooth the panel says why) and pushes status at most once a second. */
+function startAirPods(settings: SettingsStore): AirPodsScanner {
+  const scanner = new AirPodsScanner(loadNoble(), { tracker: new AirPodsTracker({}, settings.value.airpods ?? undefined) });
+  let lastPush = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const push = () => {
+    timer = undefined;
+    lastPush = Date.now();
+    broadcast(pushContract.onAirPods.channel, toAirPodsView(scanner.status()));
+  };
+  scanner.onStatus(() => {
+    if (timer) return;
+    timer = setTimeout(push, Math.max(0, 1_000 - (Date.now() - lastPush)));
+  });
+  setInterval(push, 5_000).unref(); // silence is news too (expiry)
+  scanner.start();
+  return scanner;
+}
 
 /** The one window that plays announcements (the popover, kept alive hidden), so nothing plays twice. */
 function playerWindow(): BrowserWindow | undefined {
@@ -279,6 +301,17 @@ async function main(): Promise<void> {
       getSettings: () => Promise.resolve(settings.value),
       setSettings: (patch) => Promise.resolve(settings.update(patch)),
       announcementEnded: (id, outcome) => Promise.resolve(rendererSpeaker?.ended(id, outcome)),
+      getAirPods: () => Promise.resolve(airpods ? toAirPodsView(airpods.status()) : { bluetooth: 'starting' as const, state: 'unpaired' as const, nearby: [] }),
+      pairAirPods: async (address) => {
+        if (!airpods) throw new Error('Bluetooth is not running');
+        settings.update({ airpods: airpods.tracker.pair(address) });
+        return toAirPodsView(airpods.status());
+      },
+      forgetAirPods: async () => {
+        airpods?.tracker.forget();
+        settings.update({ airpods: null });
+        return airpods ? toAirPodsView(airpods.status()) : { bluetooth: 'starting' as const, state: 'unpaired' as const, nearby: [] };
+      },
       mediaKey: async (action, id) => {
         if (!client) throw new Error('not connected');
         const incident =
@@ -305,6 +338,7 @@ async function main(): Promise<void> {
   tray.on('click', togglePopover);
   updateTray(settings);
   registerShortcut(settings.value.ackShortcut);
+  airpods = startAirPods(settings);
   await connect(settings);
   if (process.platform === 'darwin') app.dock?.hide();
   else showMain(); // no menubar convention elsewhere: show the window too
@@ -320,6 +354,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('will-quit', () => {
     globalShortcut.unregisterAll();
     announcer?.stop();
+    airpods?.stop();
     client?.stop();
     void hub?.close();
   });

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { OutputSetting } from '../../shared/announce/output-device';
+import { NO_AIRPODS, type AirPodsView } from '../../shared/airpods/view';
 import type { EarshotApi, Settings } from '../../shared/ipc/contract';
 import { AnnouncementPlayer, type PlayerStatus } from './speech/announcement-player';
 import { Login } from './components/login';
@@ -47,6 +48,11 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
     void api.getSettings().then(setSettings);
   }, [api]);
   const speech = useAnnouncements(api, settings?.audioOutput ?? { mode: 'prefer-airpods' });
+  const [airpods, setAirPods] = useState<AirPodsView>(NO_AIRPODS);
+  useEffect(() => {
+    void api.getAirPods().then(setAirPods);
+    return api.onAirPods(setAirPods);
+  }, [api]);
   const toggleSpeak = () => {
     if (settings) void api.setSettings({ speak: !settings.speak }).then(setSettings);
   };
@@ -60,7 +66,16 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
   }, [api, store]);
   return (
     <StoreProvider store={store} api={api}>
-      <Shell onSignOut={onSignOut} hasSettings={desktop} speech={speech} speak={settings?.speak} onToggleSpeak={toggleSpeak} />
+      <Shell
+        onSignOut={onSignOut}
+        hasSettings={desktop}
+        speech={speech}
+        speak={settings?.speak}
+        onToggleSpeak={toggleSpeak}
+        airpods={desktop ? airpods : undefined}
+        onPairAirPods={(address) => void api.pairAirPods(address).then(setAirPods)}
+        onForgetAirPods={() => void api.forgetAirPods().then(setAirPods)}
+      />
     </StoreProvider>
   );
 }

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { durationSchema } from '../duration';
+import { airpodsViewSchema } from '../airpods/view';
 import { incidentDetailSchema, incidentSummarySchema, severitySchema } from '../incidents/types';
 
 const incidentId = z.number().int().positive();
@@ -46,6 +47,8 @@ export const settingsSchema = z
     speechBackend: z.enum(['espeak-ng', 'festival', 'say', 'sapi']).optional(),
     speechVoice: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_+.-]{0,59}(?:\/[A-Za-z0-9_+.-]{1,40})?$/).optional(),
     speechRate: z.number().int().min(80).max(450).optional(),
+    /** "My AirPods", chosen in the pairing step: followed by model and colour. */
+    airpods: z.object({ modelId: z.number().int(), color: z.number().int(), model: z.string().max(100) }).nullable().default(null),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -97,6 +100,10 @@ export const invokeContract = {
   },
   /** A media key (AirPods press) while announcing: acknowledge or snooze what was just said, then confirm aloud. */
   mediaKey: { channel: 'speech:media-key', args: z.tuple([z.enum(['acknowledge', 'snooze']), incidentId]), result: incidentSummarySchema.optional() },
+  getAirPods: { channel: 'airpods:get', args: z.tuple([]), result: airpodsViewSchema },
+  /** "These are mine": the nearby device at this (current, random) address. */
+  pairAirPods: { channel: 'airpods:pair', args: z.tuple([z.string().min(1).max(64)]), result: airpodsViewSchema },
+  forgetAirPods: { channel: 'airpods:forget', args: z.tuple([]), result: airpodsViewSchema },
 } as const;
 export type InvokeMethod = keyof typeof invokeContract;
 
@@ -109,6 +116,7 @@ export const pushContract = {
   onAnnounce: { channel: 'speech:announce', payload: announcementSchema },
   /** Stop playing it (acknowledged meanwhile, or interrupted by something critical). */
   onStopAnnouncement: { channel: 'speech:stop', payload: z.number().int() },
+  onAirPods: { channel: 'airpods:status', payload: airpodsViewSchema },
 } as const;
 export type PushMethod = keyof typeof pushContract;
 

@@ -1,6 +1,7 @@
 /** An EarshotApi for renderer tests: records calls, and lets the test push hub state. */
 import { vi } from 'vitest';
 import type { IncidentDetail, IncidentSummary } from '../../shared/incidents/types';
+import type { AirPodsView } from '../../shared/airpods/view';
 import type { Announcement, EarshotApi, HubState } from '../../shared/ipc/contract';
 import { settingsSchema } from '../../shared/ipc/contract';
 
@@ -29,6 +30,8 @@ export class FakeApi {
   private showListeners = new Set<(id: number) => void>();
   private announceListeners = new Set<(a: Announcement) => void>();
   private stopListeners = new Set<(id: number) => void>();
+  private airpodsListeners = new Set<(v: AirPodsView) => void>();
+  airpods: AirPodsView = { bluetooth: 'scanning', state: 'unpaired', nearby: [] };
   state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false };
   details = new Map<number, IncidentDetail>();
 
@@ -49,6 +52,9 @@ export class FakeApi {
     getSettings: vi.fn(async () => settingsSchema.parse({})),
     setSettings: vi.fn(async () => settingsSchema.parse({})),
     announcementEnded: vi.fn(async () => undefined),
+    getAirPods: vi.fn(async () => this.airpods),
+    pairAirPods: vi.fn(async (_address: string) => this.airpods),
+    forgetAirPods: vi.fn(async () => this.airpods),
     mediaKey: vi.fn(async (_action: 'acknowledge' | 'snooze', id: number) => this.state.incidents.find((i) => i.id === id)),
     onHubState: (l) => {
       this.stateListeners.add(l);
@@ -63,6 +69,10 @@ export class FakeApi {
       this.announceListeners.add(l);
       return () => this.announceListeners.delete(l);
     },
+    onAirPods: (l) => {
+      this.airpodsListeners.add(l);
+      return () => this.airpodsListeners.delete(l);
+    },
     onStopAnnouncement: (l) => {
       this.stopListeners.add(l);
       return () => this.stopListeners.delete(l);
@@ -71,6 +81,11 @@ export class FakeApi {
 
   announce(a: Announcement): void {
     for (const l of this.announceListeners) l(a);
+  }
+
+  pushAirPods(view: AirPodsView): void {
+    this.airpods = view;
+    for (const l of this.airpodsListeners) l(view);
   }
 
   stopAnnouncement(id: number): void {

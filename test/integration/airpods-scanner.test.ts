@@ -189,3 +189,16 @@ describe('without Bluetooth', () => {
     if ('unavailable' in load) expect(scanner.status().reason).toMatch(/Bluetooth|EAFNOSUPPORT/);
   });
 });
+
+describe('panel view of a real scanner status', () => {
+  it('flattens tracking state and candidates', async () => {
+    const { toAirPodsView } = await import('../../electron/airpods/scanner');
+    const { radio, scanner, tracker } = setup();
+    await settle();
+    radio.advert('aa:aa:aa:aa:aa:01', FROM_LEFT_POD, -48);
+    tracker.pair('aa:aa:aa:aa:aa:01');
+    const view = toAirPodsView(scanner.status());
+    expect(view).toMatchObject({ bluetooth: 'scanning', state: 'tracking', model: 'AirPods (2nd generation)', left: { battery: 100, inEar: true }, rssi: -48 });
+    expect(view.nearby[0]).toMatchObject({ address: 'aa:aa:aa:aa:aa:01', summary: 'L 100% · R 90% · case 60%' });
+  });
+});

@@ -7,6 +7,7 @@
 import { Announcer, type AnnouncerClock, type Speaker, type Utterance } from '../../../shared/announce/announcer';
 import { HubClient, type HubClientSnapshot, type SocketLike } from '../../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../../shared/incidents/types';
+import { NO_AIRPODS } from '../../../shared/airpods/view';
 import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
@@ -135,6 +136,11 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
       announcer.confirm(action === 'acknowledge' ? 'confirm-ack' : 'confirm-snooze', id);
       return incident;
     },
+    // A browser cannot scan Bluetooth: the desktop app shows AirPods.
+    getAirPods: () => Promise.resolve(NO_AIRPODS),
+    pairAirPods: () => Promise.reject(new Error('AirPods pairing happens in the desktop app')),
+    forgetAirPods: () => Promise.resolve(NO_AIRPODS),
+    onAirPods: () => () => undefined,
     onHubState: (listener) => client.subscribe((s) => listener(toHubState(s))),
     onShowIncident: (listener) => {
       showIncidentListeners.add(listener);

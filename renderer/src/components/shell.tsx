@@ -5,6 +5,8 @@ import { ConnectionBadge } from './connection-badge';
 import { IncidentDetailPanel } from './incident-detail';
 import { Filters, IncidentList } from './incident-list';
 import { SettingsPanel } from './settings-panel';
+import { AirPodsLine, AirPodsPanel } from './airpods-panel';
+import type { AirPodsView } from '../../../shared/airpods/view';
 import { SpeechControl } from './speech-control';
 import type { PlayerStatus } from '../speech/announcement-player';
 
@@ -58,7 +60,13 @@ export function Shell({
   speech = { state: 'idle' },
   speak,
   onToggleSpeak = () => undefined,
+  airpods,
+  onPairAirPods = () => undefined,
+  onForgetAirPods = () => undefined,
 }: {
+  airpods?: AirPodsView | undefined;
+  onPairAirPods?: (address: string) => void;
+  onForgetAirPods?: () => void;
   onSignOut?: (() => void) | undefined;
   hasSettings?: boolean;
   speech?: PlayerStatus;
@@ -67,6 +75,7 @@ export function Shell({
 }) {
   const store = useStoreApi();
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [airpodsOpen, setAirPodsOpen] = useState(false);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const notice = useEarshot((s) => s.notice);
   const dismiss = useEarshot((s) => s.dismissNotice);
@@ -94,6 +103,12 @@ export function Shell({
         <h1>Earshot</h1>
         <SpeechControl status={speech} speak={speak} onToggle={onToggleSpeak} />
         <ConnectionBadge onSignOut={onSignOut} />
+        {airpods && <AirPodsLine view={airpods} />}
+        {airpods && (
+          <button type="button" className="link-button" aria-expanded={airpodsOpen} onClick={() => setAirPodsOpen(!airpodsOpen)}>
+            AirPods
+          </button>
+        )}
         {hasSettings && (
           <button type="button" className="link-button" aria-expanded={settingsOpen} onClick={() => setSettingsOpen(!settingsOpen)}>
             Settings
@@ -106,6 +121,7 @@ export function Shell({
         )}
       </header>
       {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
+      {airpodsOpen && airpods && <AirPodsPanel view={airpods} onPair={onPairAirPods} onForget={onForgetAirPods} onClose={() => setAirPodsOpen(false)} />}
       <Filters searchRef={searchRef} />
       <main className="content">
         <section className="list-pane" aria-label="Incident list">
