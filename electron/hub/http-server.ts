@@ -23,10 +23,12 @@ import { pagerdutyEventSchema, planPagerduty } from './ingest/pagerduty-adapter'
 import type { Logger } from './log';
 import type { HubMetrics } from './metrics';
 import { RateLimiter } from './rate-limit';
+import type { DeviceRegistry } from './devices';
 import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speech-route';
 
 export interface HttpDeps {
   config: HubConfig;
+  devices: DeviceRegistry;
   core: HubCore;
   auth: Authenticator;
   metrics: HubMetrics;
@@ -233,6 +235,15 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const inc = core.incident(Number(ctx.params[0]));
         if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
         sendJson(ctx.res, 200, { incident: toDetail(inc) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/devices$/,
+      name: 'devices',
+      handler: (ctx) => {
+        requireCredential(ctx);
+        sendJson(ctx.res, 200, { devices: deps.devices.list() });
       },
     },
     {

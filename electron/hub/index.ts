@@ -11,6 +11,7 @@ import { STREAM_PATH } from '../../shared/protocol/stream';
 import { Authenticator } from './auth';
 import type { HubConfig } from './config';
 import { HubCore } from './hub-core';
+import { DeviceRegistry } from './devices';
 import { createRequestHandler } from './http-server';
 import { createLogger, type Logger } from './log';
 import { HubMetrics } from './metrics';
@@ -72,8 +73,10 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     streamClients: (): number => stream.clientCount,
     eventLog: () => ({ events: store.lastSeq, bytes: store.sizeBytes() }),
   });
+  const devices = new DeviceRegistry();
   const stream: StreamServer = new StreamServer({
     core,
+    devices,
     auth,
     log,
     metrics,
@@ -83,7 +86,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices });
 
   const servers: Server[] = [];
   const addresses: string[] = [];

@@ -21,6 +21,8 @@ import { SpeechEngine } from '../speech/engine';
 import { systemClock } from '../cli/say-command';
 import { createDoNotDisturbReader } from './do-not-disturb';
 import { AirPodsTracker } from '../../shared/airpods/tracker';
+import { toAudioMetrics } from '../../shared/airpods/view';
+import { hostname } from 'node:os';
 import { AirPodsScanner, loadNoble, toAirPodsView } from '../airpods/scanner';
 import { registerInvokeHandlers } from './ipc-handlers';
 import { RendererSpeaker } from './renderer-speaker';
@@ -51,10 +53,20 @@ function startAirPods(settings: SettingsStore): AirPodsScanner {
   const scanner = new AirPodsScanner(loadNoble(), { tracker: new AirPodsTracker({}, settings.value.airpods ?? undefined) });
   let lastPush = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let lastShared = { at: 0, json: '' };
   const push = () => {
     timer = undefined;
     lastPush = Date.now();
-    broadcast(pushContract.onAirPods.channel, toAirPodsView(scanner.status()));
+    const view = toAirPodsView(scanner.status());
+    broadcast(pushContract.onAirPods.channel, view);
+    // Shared with the hub only when the user turned it on: on change, else every 15 s.
+    const metrics = settings.value.shareAirPods ? toAudioMetrics(view) : null;
+    if (!metrics || client?.snapshot.connection.status !== 'live') return;
+    const json = JSON.stringify({ ...metrics, lastSeen: undefined });
+    if (json === lastShared.json && Date.now() - lastShared.at < 15_000) return;
+    lastShared = { at: Date.now(), json };
+    const device = hostname().replace(/[^\w.@-]/g, '-').slice(0, 100) || 'desktop';
+    client.publish(device, { kind: 'audio_metrics', data: metrics }).catch((err: unknown) => console.warn('could not share AirPods status:', (err as Error).message));
   };
   scanner.onStatus(() => {
     if (timer) return;

@@ -1,5 +1,6 @@
 /** What the AirPods panel shows: the scanner's status flattened for the UI (and the IPC contract). */
 import { z } from 'zod';
+import type { AudioMetrics } from '../protocol/stream';
 
 const pod = z.object({ battery: z.number().nullable(), charging: z.boolean(), inEar: z.boolean() });
 
@@ -26,4 +27,18 @@ export function batterySummary(f: { left?: { battery: number | null } | undefine
   const pct = (b: number | null | undefined) => (b === null || b === undefined ? '?' : `${b}%`);
   if (f.single) return pct(f.single.battery);
   return [`L ${pct(f.left?.battery)}`, `R ${pct(f.right?.battery)}`, `case ${pct(f.case?.battery)}`].join(' · ');
+}
+
+/** What is shared with the hub (only when the user enables it): no addresses, no signal, no raw adverts. */
+export function toAudioMetrics(view: AirPodsView): AudioMetrics | null {
+  if (view.bluetooth !== 'scanning' || view.state === 'unpaired' || !view.model) return null;
+  const m: AudioMetrics = { model: view.model, state: view.state };
+  if (view.state === 'tracking') {
+    if (view.left) m.left = view.left;
+    if (view.right) m.right = view.right;
+    if (view.case) m.case = view.case;
+    if (view.single) m.single = view.single;
+  }
+  if (view.lastSeen !== undefined) m.lastSeen = new Date(view.lastSeen).toISOString();
+  return m;
 }

@@ -6,7 +6,7 @@
  * States: connecting → live; on a drop: reconnecting (with the time of the next
  * try) → connecting …; a refused token: auth-failed (no retry until a new token).
  */
-import { CLOSE_CODES, serverMessageSchema, STREAM_PATH, type ClientMessage, type ServerMessage, type StreamCommand } from '../protocol/stream';
+import { CLOSE_CODES, serverMessageSchema, STREAM_PATH, type ClientMessage, type Publication, type ServerMessage, type StreamCommand } from '../protocol/stream';
 import type { IncidentSummary } from '../incidents/types';
 
 /** The subset of the WebSocket API both the browser and `ws` provide. */
@@ -151,6 +151,15 @@ export class HubClient {
 
   /** Sends a command; resolves with the incident as the hub left it, or rejects with the hub's error. */
   command(command: StreamCommand): Promise<IncidentSummary | undefined> {
+    return this.request((requestId) => ({ type: 'command', requestId, command }));
+  }
+
+  /** Shares this device's state (e.g. AirPods status) with the hub. */
+  async publish(device: string, publication: Publication): Promise<void> {
+    await this.request((requestId) => ({ type: 'publish', requestId, device, publication }));
+  }
+
+  private request(build: (requestId: string) => ClientMessage): Promise<IncidentSummary | undefined> {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN || this.connection.status !== 'live') {
       return Promise.reject(new CommandError('disconnected', 'not connected to the hub'));
@@ -162,7 +171,7 @@ export class HubClient {
         reject(new CommandError('timeout', 'the hub did not answer in time'));
       }, this.o.commandTimeoutMs);
       this.pending.set(requestId, { resolve, reject, timer });
-      this.send({ type: 'command', requestId, command });
+      this.send(build(requestId));
     });
   }
 

@@ -49,6 +49,8 @@ export const settingsSchema = z
     speechRate: z.number().int().min(80).max(450).optional(),
     /** "My AirPods", chosen in the pairing step: followed by model and colour. */
     airpods: z.object({ modelId: z.number().int(), color: z.number().int(), model: z.string().max(100) }).nullable().default(null),
+    /** Share the AirPods status (batteries, in-ear) with the hub as audio_metrics. Off unless you turn it on. */
+    shareAirPods: z.boolean().default(false),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;

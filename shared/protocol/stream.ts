@@ -21,6 +21,28 @@ export const commandSchema = z.discriminatedUnion('action', [
 ]);
 export type StreamCommand = z.input<typeof commandSchema>;
 
+const battery = z.number().min(0).max(100).nullable();
+
+/** AirPods status as a device shares it (only when its user enables it). */
+export const audioMetricsSchema = z
+  .object({
+    model: z.string().min(1).max(100),
+    state: z.enum(['tracking', 'not-sure', 'not-seen', 'searching']),
+    left: z.object({ battery, charging: z.boolean(), inEar: z.boolean() }).strict().optional(),
+    right: z.object({ battery, charging: z.boolean(), inEar: z.boolean() }).strict().optional(),
+    case: z.object({ battery, charging: z.boolean(), lidOpen: z.boolean().nullable() }).strict().optional(),
+    single: z.object({ battery, charging: z.boolean() }).strict().optional(),
+    lastSeen: z.string().max(40).optional(),
+  })
+  .strict();
+export type AudioMetrics = z.infer<typeof audioMetricsSchema>;
+
+/** What a device publishes to the hub. One kind for now; telemetry and presence join it. */
+export const publicationSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('audio_metrics'), data: audioMetricsSchema })]);
+export type Publication = z.infer<typeof publicationSchema>;
+
+export const deviceNameSchema = z.string().min(1).max(100).regex(/^[\w.@-]+$/, 'letters, digits and _ . @ - only');
+
 export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -32,6 +54,7 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('command'), requestId: z.string().min(1).max(100), command: commandSchema }),
   z.object({ type: z.literal('ping'), requestId: z.string().max(100).optional() }),
+  z.object({ type: z.literal('publish'), requestId: z.string().min(1).max(100), device: deviceNameSchema, publication: publicationSchema }),
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 

@@ -224,3 +224,32 @@ describe('HubClient timing and protocol edges', () => {
     expect(ScriptedSocket.last?.sent[0]).not.toHaveProperty('resumeFrom');
   });
 });
+
+describe('publishing device state', () => {
+  it('shares AirPods status as audio_metrics; the hub keeps the latest per device', async () => {
+    t = await startTestHub();
+    const c = client(t.url);
+    c.start();
+    await waitFor(c, (s) => s.connection.status === 'live');
+    const data = { model: 'AirPods Pro 2 (USB-C)', state: 'tracking' as const, left: { battery: 90, charging: false, inEar: true }, right: { battery: 80, charging: true, inEar: false } };
+    await c.publish('ana-mbp', { kind: 'audio_metrics', data });
+    await c.publish('ana-mbp', { kind: 'audio_metrics', data: { ...data, left: { ...data.left, battery: 80 } } });
+    const { devices } = (await t.get('/api/v1/devices')).body;
+    expect(devices).toEqual([{ credential: 'admin', device: 'ana-mbp', kind: 'audio_metrics', data: { ...data, left: { ...data.left, battery: 80 } }, at: expect.any(String) }]);
+    expect((await t.get('/api/v1/devices', { authorization: '' })).status).toBe(401);
+  });
+
+  it('refuses a malformed publication with an error naming the field, and keeps the connection', async () => {
+    t = await startTestHub();
+    const { TestStreamClient } = await import('../helpers/stream-client');
+    const s = new TestStreamClient(t.url, { authorization: `Bearer ${TEST_TOKEN}` });
+    await s.send({ type: 'hello' });
+    await s.waitFor('snapshot');
+    await s.send(JSON.stringify({ type: 'publish', requestId: 'p1', device: 'x', publication: { kind: 'audio_metrics', data: { model: 'AirPods', state: 'tracking', left: { battery: 900, charging: false, inEar: true }, address: 'aa:bb' } } }));
+    const err = await s.waitFor('error');
+    expect(err.error.message).toMatch(/publication\.data\.left\.battery/);
+    expect(err.error.message).toMatch(/Unrecognized key: "address"/);
+    expect((await t.get('/api/v1/devices')).body.devices).toEqual([]);
+    s.close();
+  });
+});

@@ -119,3 +119,15 @@ describe('decodeProximityPairing: malformed input', () => {
     expect(decodeProximityPairing([1, 2, 3] as unknown as Uint8Array)).toBeNull();
   });
 });
+
+describe('what is shared with the hub', () => {
+  it('sends batteries and in-ear state, never addresses or signal, and nothing when unpaired or unsure', async () => {
+    const { toAudioMetrics } = await import('../../shared/airpods/view');
+    const base = { bluetooth: 'scanning' as const, nearby: [{ address: 'aa', model: 'x', color: 0, rssi: -40, lastSeen: 0, summary: '' }] };
+    expect(toAudioMetrics({ ...base, state: 'unpaired' })).toBeNull();
+    expect(toAudioMetrics({ ...base, bluetooth: 'poweredOff', state: 'tracking', model: 'AirPods' })).toBeNull();
+    const tracked = toAudioMetrics({ ...base, state: 'tracking', model: 'AirPods Pro', left: { battery: 90, charging: false, inEar: true }, rssi: -40, lastSeen: 1_700_000_000_000 });
+    expect(tracked).toEqual({ model: 'AirPods Pro', state: 'tracking', left: { battery: 90, charging: false, inEar: true }, lastSeen: '2023-11-14T22:13:20.000Z' });
+    expect(toAudioMetrics({ ...base, state: 'not-sure', model: 'AirPods Pro', notSure: 'x', lastSeen: 0, left: { battery: 10, charging: false, inEar: false } })).toEqual({ model: 'AirPods Pro', state: 'not-sure', lastSeen: '1970-01-01T00:00:00.000Z' });
+  });
+});

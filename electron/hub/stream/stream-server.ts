@@ -25,9 +25,11 @@ import type { Broadcast, HubCore } from '../hub-core';
 import type { Logger } from '../log';
 import type { HubMetrics } from '../metrics';
 import { runIncidentAction } from '../incident-actions';
+import type { DeviceRegistry } from '../devices';
 
 export interface StreamServerOptions {
   core: HubCore;
+  devices: DeviceRegistry;
   auth: Authenticator;
   log: Logger;
   metrics: HubMetrics;
@@ -125,6 +127,15 @@ export class StreamServer {
       case 'ping':
         this.send(session, msg.requestId === undefined ? { type: 'pong' } : { type: 'pong', requestId: msg.requestId });
         return;
+      case 'publish': {
+        if (!session.subscribed || session.credential === null) {
+          this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
+          return;
+        }
+        this.o.devices.put(session.credential, msg.device, msg.publication);
+        this.send(session, { type: 'reply', requestId: msg.requestId, ok: true });
+        return;
+      }
       case 'command': {
         if (!session.subscribed || session.credential === null) {
           this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });

@@ -71,6 +71,9 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         <label>
           <input type="checkbox" checked={settings.notifications} onChange={(e) => update('notifications', e.target.checked)} /> Desktop notifications for new incidents
         </label>
+        <label>
+          <input type="checkbox" checked={settings.shareAirPods} onChange={(e) => update('shareAirPods', e.target.checked)} /> Share my AirPods status (batteries, in-ear) with the hub
+        </label>
         <fieldset>
           <legend>Announcements</legend>
           <label>
