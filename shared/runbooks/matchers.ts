@@ -27,7 +27,7 @@ export function parseMatcher(text: string): Matcher {
     try {
       matcher.regex = new RegExp(`^(?:${value})$`);
     } catch (err) {
-      throw new Error(`invalid regex for ${m[1]}: ${(err as Error).message}`);
+      throw new Error(`invalid regex for ${m[1]}: ${(err as Error).message}`, { cause: err });
     }
   }
   return matcher;
