@@ -79,6 +79,14 @@ export const hubConfigSchema = z
         snapshotResolved: 100,
       }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Markdown runbooks matched to incidents by label (samples: resources/runbooks). */
+    runbooks: z
+      .object({
+        dir: z.string().min(1).optional(),
+        maxOutputBytes: z.number().int().positive().default(256 * 1024),
+      })
+      .strict()
+      .default({ maxOutputBytes: 256 * 1024 }),
     /** Speech synthesis for web consoles (POST /api/v1/speech): the engine on the hub's machine. */
     speech: z
       .object({

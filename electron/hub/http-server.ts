@@ -24,11 +24,16 @@ import type { Logger } from './log';
 import type { HubMetrics } from './metrics';
 import { RateLimiter } from './rate-limit';
 import type { DeviceRegistry } from './devices';
+import type { RunbookLibrary } from './runbooks/library';
+import { RunbookRunError, type RunbookService } from './runbooks/runbook-service';
+import { formatMatcher } from '../../shared/runbooks/matchers';
 import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speech-route';
 
 export interface HttpDeps {
   config: HubConfig;
   devices: DeviceRegistry;
+  library: RunbookLibrary;
+  runbooks: RunbookService;
   core: HubCore;
   auth: Authenticator;
   metrics: HubMetrics;
@@ -235,6 +240,46 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const inc = core.incident(Number(ctx.params[0]));
         if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
         sendJson(ctx.res, 200, { incident: toDetail(inc) });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/runbooks$/,
+      name: 'runbooks',
+      handler: (ctx) => {
+        requireCredential(ctx);
+        const runbooks = deps.library.all.map((rb) => ({ id: rb.id, title: rb.title, file: rb.file, owner: rb.owner, match: rb.matchers.map(formatMatcher), contentHash: rb.contentHash, steps: rb.steps.map((s) => ({ id: s.id, title: s.title })) }));
+        sendJson(ctx.res, 200, { dir: deps.library.dir ?? null, runbooks, problems: deps.library.problems });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/runbooks$/,
+      name: 'incident_runbooks',
+      handler: (ctx) => {
+        requireCredential(ctx);
+        const inc = core.incident(Number(ctx.params[0]));
+        if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
+        sendJson(ctx.res, 200, { runbooks: deps.runbooks.views(inc) });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/runbooks\/([\w.-]{1,100})\/steps\/([a-z0-9-]{1,64})\/run$/,
+      name: 'incident_runbook_run',
+      handler: async (ctx) => {
+        const credential = requireCredential(ctx);
+        rateLimit(credential, 'api');
+        const body = parseJson(await readBody(ctx.req, 16 * 1024));
+        const actor = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['actor'] : undefined;
+        if (typeof actor !== 'string' || actor.length < 1 || actor.length > 200) throw new HttpError(400, 'invalid_body', 'invalid run request', ['actor: a name is required (1 to 200 characters)']);
+        try {
+          const started = await deps.runbooks.run(Number(ctx.params[0]), ctx.params[1] as string, ctx.params[2] as string, actor, `http/${credential}`);
+          sendJson(ctx.res, 202, started);
+        } catch (err) {
+          if (err instanceof RunbookRunError) throw new HttpError(err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : 400, err.code, err.message);
+          throw err;
+        }
       },
     },
     {

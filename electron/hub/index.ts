@@ -12,6 +12,8 @@ import { Authenticator } from './auth';
 import type { HubConfig } from './config';
 import { HubCore } from './hub-core';
 import { DeviceRegistry } from './devices';
+import { RunbookLibrary } from './runbooks/library';
+import { RunbookService } from './runbooks/runbook-service';
 import { createRequestHandler } from './http-server';
 import { createLogger, type Logger } from './log';
 import { HubMetrics } from './metrics';
@@ -74,9 +76,12 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     eventLog: () => ({ events: store.lastSeq, bytes: store.sizeBytes() }),
   });
   const devices = new DeviceRegistry();
+  const library = new RunbookLibrary(config.runbooks.dir, log);
+  const runbooks = new RunbookService(library, core, log, config.runbooks.maxOutputBytes);
   const stream: StreamServer = new StreamServer({
     core,
     devices,
+    runbooks,
     auth,
     log,
     metrics,
@@ -86,7 +91,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, library, runbooks });
 
   const servers: Server[] = [];
   const addresses: string[] = [];
@@ -136,6 +141,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       clearInterval(tick);
       stream.close();
       await Promise.all(servers.map(closeServer));
+      library.close();
       await core.close();
       store.close();
       unlock();

@@ -11,6 +11,7 @@ import { canonicalJson } from '../canonical-json';
 import { maxSeverity, severityRank, type Severity } from './severity';
 import type {
   Alert,
+  EventBody,
   EventDraft,
   HubEvent,
   IncidentDetail,
@@ -118,7 +119,9 @@ export type Command =
   | { kind: 'ack'; incidentId: number; actor: string; via?: string }
   | { kind: 'resolve'; incidentId: number; actor: string; via?: string }
   | { kind: 'snooze'; incidentId: number; actor: string; untilMs: number; via?: string }
-  | { kind: 'tick' };
+  | { kind: 'tick' }
+  /** Runbook steps are recorded, not decided: the engine only checks the incident exists. */
+  | { kind: 'record'; incidentId: number; actor: string; body: Extract<EventBody, { type: 'runbook.step.started' | 'runbook.step.finished' }> };
 
 export class EngineError extends Error {
   constructor(
@@ -188,6 +191,10 @@ export function decide(state: EngineState, command: Command, nowMs: number, conf
     }
     case 'tick':
       return { drafts: decideTick(state, nowMs, config) };
+    case 'record': {
+      const inc = mustFind(state, command.incidentId);
+      return { incidentId: inc.id, drafts: [{ ...command.body, incidentId: inc.id, actor: command.actor } as EventDraft] };
+    }
   }
 }
 
@@ -415,6 +422,9 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
         }
       }
       break;
+    case 'runbook.step.started':
+    case 'runbook.step.finished':
+      break; // on the record (timeline, audit chain); the incident's state does not change
     case 'incident.resolved':
       inc.status = 'resolved';
       inc.resolvedAt = at;
@@ -468,6 +478,15 @@ export function describeEvent(event: HubEvent, inc: IncidentRecord): string {
     case 'alerts.expired': {
       const n = event.data.fingerprints.length;
       return `${n} alert${n === 1 ? '' : 's'} expired (not refreshed by the sender)`;
+    }
+    case 'runbook.step.started': {
+      const what = event.data.argv ? event.data.argv.join(' ') : `${event.data.request?.method ?? ''} ${event.data.request?.url ?? ''}`;
+      return `Ran "${event.data.stepTitle}" from runbook "${event.data.runbookTitle}" (${what}) — ${event.actor}`;
+    }
+    case 'runbook.step.finished': {
+      const d = event.data;
+      const how = d.timedOut ? 'timed out' : d.error ? `failed: ${d.error}` : d.httpStatus !== undefined ? `HTTP ${d.httpStatus}` : `exit ${d.exitCode ?? d.signal ?? '?'}`;
+      return `"${d.stepTitle}" ${how} after ${(d.durationMs / 1000).toFixed(1)} s (${d.outputBytes} bytes of output${d.truncated ? ', cut' : ''})`;
     }
     case 'incident.resolved':
       switch (event.data.reason) {

@@ -72,6 +72,38 @@ export const eventBodySchema = z.discriminatedUnion('type', [
     type: z.literal('incident.resolved'),
     data: z.object({ reason: resolveReasonSchema, via: z.string().optional() }),
   }),
+  /** A runbook step was started: who (the event's actor), which runbook (and its content hash), what exactly ran. */
+  z.object({
+    type: z.literal('runbook.step.started'),
+    data: z.object({
+      runId: z.string(),
+      runbook: z.string(),
+      runbookTitle: z.string(),
+      contentHash: z.string(),
+      step: z.string(),
+      stepTitle: z.string(),
+      argv: z.array(z.string()).optional(),
+      request: z.object({ method: z.string(), url: z.string() }).optional(),
+      via: z.string().optional(),
+    }),
+  }),
+  z.object({
+    type: z.literal('runbook.step.finished'),
+    data: z.object({
+      runId: z.string(),
+      runbook: z.string(),
+      step: z.string(),
+      stepTitle: z.string(),
+      exitCode: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      timedOut: z.boolean(),
+      durationMs: z.number().int().nonnegative(),
+      outputBytes: z.number().int().nonnegative(),
+      truncated: z.boolean(),
+      httpStatus: z.number().int().optional(),
+      error: z.string().optional(),
+    }),
+  }),
 ]);
 export type EventBody = z.infer<typeof eventBodySchema>;
 export type EventType = EventBody['type'];

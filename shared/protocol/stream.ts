@@ -55,6 +55,15 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('command'), requestId: z.string().min(1).max(100), command: commandSchema }),
   z.object({ type: z.literal('ping'), requestId: z.string().max(100).optional() }),
   z.object({ type: z.literal('publish'), requestId: z.string().min(1).max(100), device: deviceNameSchema, publication: publicationSchema }),
+  /** Run a runbook step for an incident (an explicit request from an authenticated person). */
+  z.object({
+    type: z.literal('run_step'),
+    requestId: z.string().min(1).max(100),
+    incidentId: z.number().int().positive(),
+    runbook: z.string().min(1).max(100),
+    step: z.string().min(1).max(64),
+    actor: z.string().min(1).max(200),
+  }),
 ]);
 export type ClientMessage = z.input<typeof clientMessageSchema>;
 
@@ -73,7 +82,25 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     requestId: z.string(),
     ok: z.boolean(),
     incident: incidentSummarySchema.optional(),
+    run: z.object({ runId: z.string() }).optional(),
     error: errorSchema.optional(),
+  }),
+  /** Live output of a runbook step (not stored; the start and end are events). */
+  z.object({ type: z.literal('step_output'), runId: z.string(), incidentId: z.number().int(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
+  z.object({
+    type: z.literal('step_finished'),
+    runId: z.string(),
+    incidentId: z.number().int(),
+    result: z.object({
+      exitCode: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      timedOut: z.boolean(),
+      durationMs: z.number(),
+      outputBytes: z.number(),
+      truncated: z.boolean(),
+      httpStatus: z.number().int().optional(),
+      error: z.string().optional(),
+    }),
   }),
   z.object({ type: z.literal('heartbeat'), seq: z.number().int(), serverTime: z.string() }),
   z.object({ type: z.literal('pong'), requestId: z.string().optional() }),

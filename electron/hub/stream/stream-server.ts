@@ -26,10 +26,12 @@ import type { Logger } from '../log';
 import type { HubMetrics } from '../metrics';
 import { runIncidentAction } from '../incident-actions';
 import type { DeviceRegistry } from '../devices';
+import { RunbookRunError, type RunbookService } from '../runbooks/runbook-service';
 
 export interface StreamServerOptions {
   core: HubCore;
   devices: DeviceRegistry;
+  runbooks: RunbookService;
   auth: Authenticator;
   log: Logger;
   metrics: HubMetrics;
@@ -61,6 +63,10 @@ export class StreamServer {
 
   constructor(private readonly o: StreamServerOptions) {
     const offBroadcast = o.core.onBroadcast((b) => this.broadcast(b));
+    const offSteps = o.runbooks.onMessage((m) => {
+      const text = JSON.stringify(m);
+      for (const session of this.sessions) if (session.subscribed) this.sendRaw(session, text);
+    });
     // After a failed commit, what clients were sent may not be on disk: they start over.
     const offReset = o.core.onReset(() => {
       for (const session of this.sessions) this.cut(session, CLOSE_CODES.reset, 'hub state was reset; reconnect', 'reset');
@@ -68,6 +74,7 @@ export class StreamServer {
     this.unsubscribe = () => {
       offBroadcast();
       offReset();
+      offSteps();
     };
     this.heartbeat = setInterval(() => this.beat(), o.heartbeatMs);
     this.heartbeat.unref();
@@ -134,6 +141,24 @@ export class StreamServer {
         }
         this.o.devices.put(session.credential, msg.device, msg.publication);
         this.send(session, { type: 'reply', requestId: msg.requestId, ok: true });
+        return;
+      }
+      case 'run_step': {
+        if (!session.subscribed || session.credential === null) {
+          this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
+          return;
+        }
+        const { requestId } = msg;
+        this.o.runbooks.run(msg.incidentId, msg.runbook, msg.step, msg.actor, `stream/${session.credential}`).then(
+          ({ runId }) => this.send(session, { type: 'reply', requestId, ok: true, run: { runId } }),
+          (err: unknown) =>
+            this.send(session, {
+              type: 'reply',
+              requestId,
+              ok: false,
+              error: err instanceof RunbookRunError || err instanceof EngineError ? { code: err.code, message: err.message } : { code: 'server_error', message: 'the hub could not run the step' },
+            }),
+        );
         return;
       }
       case 'command': {
