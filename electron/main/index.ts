@@ -12,6 +12,7 @@ import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notific
 import WebSocket from 'ws';
 import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../shared/incidents/types';
+import { runbookViewSchema } from '../../shared/runbooks/view';
 import { newestTriggered, trayState, trayTitle, type TrayState } from '../../shared/incidents/view';
 import { isSafeExternalUrl, pushContract, type HubState } from '../../shared/ipc/contract';
 import { parseHubConfig } from '../hub/config';
@@ -249,6 +250,7 @@ async function connect(settings: SettingsStore): Promise<void> {
     }
   });
   startAnnouncer(settings, hubClient);
+  hubClient.onStep((m) => broadcast(pushContract.onStepOutput.channel, m));
   hubClient.onEvent((message) => {
     if (settings.value.speak) announcer?.onEvent(message);
     const content = notificationFor(message);
@@ -313,6 +315,13 @@ async function main(): Promise<void> {
       getSettings: () => Promise.resolve(settings.value),
       setSettings: (patch) => Promise.resolve(settings.update(patch)),
       announcementEnded: (id, outcome) => Promise.resolve(rendererSpeaker?.ended(id, outcome)),
+      incidentRunbooks: async (id) => {
+        if (!currentHub) throw new Error('not connected');
+        const res = await fetch(`${currentHub.url}/api/v1/incidents/${id}/runbooks`, { headers: { authorization: `Bearer ${currentHub.token}` } });
+        if (!res.ok) throw new Error(`the hub answered ${res.status} for the runbooks of incident ${id}`);
+        return runbookViewSchema.array().parse(((await res.json()) as { runbooks: unknown }).runbooks);
+      },
+      runStep: (id, runbook, step) => (client ? client.runStep(id, runbook, step, actor()) : Promise.reject(new Error('not connected'))),
       getAirPods: () => Promise.resolve(airpods ? toAirPodsView(airpods.status()) : { bluetooth: 'starting' as const, state: 'unpaired' as const, nearby: [] }),
       pairAirPods: async (address) => {
         if (!airpods) throw new Error('Bluetooth is not running');

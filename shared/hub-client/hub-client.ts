@@ -6,7 +6,7 @@
  * States: connecting → live; on a drop: reconnecting (with the time of the next
  * try) → connecting …; a refused token: auth-failed (no retry until a new token).
  */
-import { CLOSE_CODES, serverMessageSchema, STREAM_PATH, type ClientMessage, type Publication, type ServerMessage, type StreamCommand } from '../protocol/stream';
+import { CLOSE_CODES, serverMessageSchema, STREAM_PATH, type ClientMessage, type Publication, type ServerMessage, type StepMessage, type StreamCommand } from '../protocol/stream';
 import type { IncidentSummary } from '../incidents/types';
 
 /** The subset of the WebSocket API both the browser and `ws` provide. */
@@ -80,9 +80,10 @@ export class HubClient {
   private silenceTimer: unknown;
   private stopped = true;
   private nextRequest = 1;
-  private readonly pending = new Map<string, { resolve: (i: IncidentSummary | undefined) => void; reject: (e: Error) => void; timer: unknown }>();
+  private readonly pending = new Map<string, { resolve: (i: unknown) => void; reject: (e: Error) => void; timer: unknown; wantsRun: boolean }>();
   private readonly listeners = new Set<Listener>();
   private readonly eventListeners = new Set<EventListener>();
+  private readonly stepListeners = new Set<(m: StepMessage) => void>();
   private readonly o: Required<Omit<HubClientOptions, 'client'>> & { client: string };
 
   constructor(options: HubClientOptions) {
@@ -115,6 +116,18 @@ export class HubClient {
   onEvent(listener: EventListener): () => void {
     this.eventListeners.add(listener);
     return () => this.eventListeners.delete(listener);
+  }
+
+  /** Live runbook step output and results. */
+  onStep(listener: (m: StepMessage) => void): () => void {
+    this.stepListeners.add(listener);
+    return () => this.stepListeners.delete(listener);
+  }
+
+  /** Runs a runbook step; resolves with the run's id once the hub has it on record. */
+  async runStep(incidentId: number, runbook: string, step: string, actor: string): Promise<{ runId: string }> {
+    const reply = await this.request((requestId) => ({ type: 'run_step', requestId, incidentId, runbook, step, actor }), true);
+    return reply as { runId: string };
   }
 
   start(): void {
@@ -151,7 +164,7 @@ export class HubClient {
 
   /** Sends a command; resolves with the incident as the hub left it, or rejects with the hub's error. */
   command(command: StreamCommand): Promise<IncidentSummary | undefined> {
-    return this.request((requestId) => ({ type: 'command', requestId, command }));
+    return this.request((requestId) => ({ type: 'command', requestId, command })) as Promise<IncidentSummary | undefined>;
   }
 
   /** Shares this device's state (e.g. AirPods status) with the hub. */
@@ -159,7 +172,7 @@ export class HubClient {
     await this.request((requestId) => ({ type: 'publish', requestId, device, publication }));
   }
 
-  private request(build: (requestId: string) => ClientMessage): Promise<IncidentSummary | undefined> {
+  private request(build: (requestId: string) => ClientMessage, wantsRun = false): Promise<unknown> {
     const socket = this.socket;
     if (!socket || socket.readyState !== OPEN || this.connection.status !== 'live') {
       return Promise.reject(new CommandError('disconnected', 'not connected to the hub'));
@@ -170,7 +183,7 @@ export class HubClient {
         this.pending.delete(requestId);
         reject(new CommandError('timeout', 'the hub did not answer in time'));
       }, this.o.commandTimeoutMs);
-      this.pending.set(requestId, { resolve, reject, timer });
+      this.pending.set(requestId, { resolve, reject, timer, wantsRun });
       this.send(build(requestId));
     });
   }
@@ -255,10 +268,14 @@ export class HubClient {
         if (!waiter) return;
         this.pending.delete(message.requestId);
         this.o.clearTimer(waiter.timer);
-        if (message.ok) waiter.resolve(message.incident);
+        if (message.ok) waiter.resolve(waiter.wantsRun ? message.run : message.incident);
         else waiter.reject(new CommandError(message.error?.code ?? 'error', message.error?.message ?? 'the hub refused the command'));
         return;
       }
+      case 'step_output':
+      case 'step_finished':
+        for (const l of this.stepListeners) l(message);
+        return;
       case 'heartbeat':
       case 'pong':
       case 'error':

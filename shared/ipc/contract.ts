@@ -9,6 +9,9 @@
 import { z } from 'zod';
 import { durationSchema } from '../duration';
 import { airpodsViewSchema } from '../airpods/view';
+import { stepFinishedMessageSchema, stepOutputMessageSchema } from '../protocol/stream';
+export type { StepMessage } from '../protocol/stream';
+import { runbookViewSchema } from '../runbooks/view';
 import { incidentDetailSchema, incidentSummarySchema, severitySchema } from '../incidents/types';
 
 const incidentId = z.number().int().positive();
@@ -102,6 +105,9 @@ export const invokeContract = {
   },
   /** A media key (AirPods press) while announcing: acknowledge or snooze what was just said, then confirm aloud. */
   mediaKey: { channel: 'speech:media-key', args: z.tuple([z.enum(['acknowledge', 'snooze']), incidentId]), result: incidentSummarySchema.optional() },
+  incidentRunbooks: { channel: 'runbooks:for-incident', args: z.tuple([incidentId]), result: z.array(runbookViewSchema) },
+  /** Runs a step (after the person confirmed it, where the step asks for that). */
+  runStep: { channel: 'runbooks:run-step', args: z.tuple([incidentId, z.string().min(1).max(100), z.string().min(1).max(64)]), result: z.object({ runId: z.string() }) },
   getAirPods: { channel: 'airpods:get', args: z.tuple([]), result: airpodsViewSchema },
   /** "These are mine": the nearby device at this (current, random) address. */
   pairAirPods: { channel: 'airpods:pair', args: z.tuple([z.string().min(1).max(64)]), result: airpodsViewSchema },
@@ -119,6 +125,8 @@ export const pushContract = {
   /** Stop playing it (acknowledged meanwhile, or interrupted by something critical). */
   onStopAnnouncement: { channel: 'speech:stop', payload: z.number().int() },
   onAirPods: { channel: 'airpods:status', payload: airpodsViewSchema },
+  /** Live output and the end of runbook steps (for every incident; the UI filters). */
+  onStepOutput: { channel: 'runbooks:step', payload: z.union([stepOutputMessageSchema, stepFinishedMessageSchema]) },
 } as const;
 export type PushMethod = keyof typeof pushContract;
 

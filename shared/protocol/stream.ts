@@ -69,6 +69,25 @@ export type ClientMessage = z.input<typeof clientMessageSchema>;
 
 const errorSchema = z.object({ code: z.string(), message: z.string() });
 
+/** Live output of a runbook step (not stored; its start and end are events). */
+export const stepOutputMessageSchema = z.object({ type: z.literal('step_output'), runId: z.string(), incidentId: z.number().int(), stream: z.enum(['stdout', 'stderr']), data: z.string() });
+export const stepFinishedMessageSchema = z.object({
+  type: z.literal('step_finished'),
+  runId: z.string(),
+  incidentId: z.number().int(),
+  result: z.object({
+    exitCode: z.number().int().nullable(),
+    signal: z.string().nullable(),
+    timedOut: z.boolean(),
+    durationMs: z.number(),
+    outputBytes: z.number(),
+    truncated: z.boolean(),
+    httpStatus: z.number().int().optional(),
+    error: z.string().optional(),
+  }),
+});
+export type StepMessage = z.infer<typeof stepOutputMessageSchema> | z.infer<typeof stepFinishedMessageSchema>;
+
 export const serverMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('welcome'), protocol: z.number(), hubVersion: z.string(), seq: z.number().int() }),
   /** State as of `seq`: open incidents and the most recently resolved ones. */
@@ -85,23 +104,8 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     run: z.object({ runId: z.string() }).optional(),
     error: errorSchema.optional(),
   }),
-  /** Live output of a runbook step (not stored; the start and end are events). */
-  z.object({ type: z.literal('step_output'), runId: z.string(), incidentId: z.number().int(), stream: z.enum(['stdout', 'stderr']), data: z.string() }),
-  z.object({
-    type: z.literal('step_finished'),
-    runId: z.string(),
-    incidentId: z.number().int(),
-    result: z.object({
-      exitCode: z.number().int().nullable(),
-      signal: z.string().nullable(),
-      timedOut: z.boolean(),
-      durationMs: z.number(),
-      outputBytes: z.number(),
-      truncated: z.boolean(),
-      httpStatus: z.number().int().optional(),
-      error: z.string().optional(),
-    }),
-  }),
+  stepOutputMessageSchema,
+  stepFinishedMessageSchema,
   z.object({ type: z.literal('heartbeat'), seq: z.number().int(), serverTime: z.string() }),
   z.object({ type: z.literal('pong'), requestId: z.string().optional() }),
   z.object({ type: z.literal('error'), error: errorSchema }),

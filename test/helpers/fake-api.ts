@@ -2,7 +2,8 @@
 import { vi } from 'vitest';
 import type { IncidentDetail, IncidentSummary } from '../../shared/incidents/types';
 import type { AirPodsView } from '../../shared/airpods/view';
-import type { Announcement, EarshotApi, HubState } from '../../shared/ipc/contract';
+import type { Announcement, EarshotApi, HubState, StepMessage } from '../../shared/ipc/contract';
+import type { RunbookView } from '../../shared/runbooks/view';
 import { settingsSchema } from '../../shared/ipc/contract';
 
 export function summary(id: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
@@ -32,6 +33,8 @@ export class FakeApi {
   private stopListeners = new Set<(id: number) => void>();
   private airpodsListeners = new Set<(v: AirPodsView) => void>();
   airpods: AirPodsView = { bluetooth: 'scanning', state: 'unpaired', nearby: [] };
+  runbooks: RunbookView[] = [];
+  private stepListeners = new Set<(m: StepMessage) => void>();
   state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false };
   details = new Map<number, IncidentDetail>();
 
@@ -52,6 +55,12 @@ export class FakeApi {
     getSettings: vi.fn(async () => settingsSchema.parse({})),
     setSettings: vi.fn(async () => settingsSchema.parse({})),
     announcementEnded: vi.fn(async () => undefined),
+    incidentRunbooks: vi.fn(async (_id: number) => this.runbooks),
+    runStep: vi.fn(async (_id: number, _rb: string, _step: string) => ({ runId: 'run-1' })),
+    onStepOutput: (l) => {
+      this.stepListeners.add(l);
+      return () => this.stepListeners.delete(l);
+    },
     getAirPods: vi.fn(async () => this.airpods),
     pairAirPods: vi.fn(async (_address: string) => this.airpods),
     forgetAirPods: vi.fn(async () => this.airpods),
@@ -81,6 +90,10 @@ export class FakeApi {
 
   announce(a: Announcement): void {
     for (const l of this.announceListeners) l(a);
+  }
+
+  step(m: StepMessage): void {
+    for (const l of this.stepListeners) l(m);
   }
 
   pushAirPods(view: AirPodsView): void {

@@ -8,6 +8,7 @@ import { Announcer, type AnnouncerClock, type Speaker, type Utterance } from '..
 import { HubClient, type HubClientSnapshot, type SocketLike } from '../../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../../shared/incidents/types';
 import { NO_AIRPODS } from '../../../shared/airpods/view';
+import { runbookViewSchema } from '../../../shared/runbooks/view';
 import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
@@ -136,6 +137,13 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
       announcer.confirm(action === 'acknowledge' ? 'confirm-ack' : 'confirm-snooze', id);
       return incident;
     },
+    incidentRunbooks: async (id) => {
+      const res = await fetch(`${baseUrl}/api/v1/incidents/${id}/runbooks`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`the hub answered ${res.status} for the runbooks of incident ${id}`);
+      return runbookViewSchema.array().parse(((await res.json()) as { runbooks: unknown }).runbooks);
+    },
+    runStep: (id, runbook, step) => client.runStep(id, runbook, step, actorOf()),
+    onStepOutput: (listener) => client.onStep(listener),
     // A browser cannot scan Bluetooth: the desktop app shows AirPods.
     getAirPods: () => Promise.resolve(NO_AIRPODS),
     pairAirPods: () => Promise.reject(new Error('AirPods pairing happens in the desktop app')),

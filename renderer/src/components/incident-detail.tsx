@@ -4,6 +4,7 @@ import { isSafeExternalUrl } from '../../../shared/ipc/contract';
 import { selectDetailSummary } from '../store/store';
 import { useApi, useEarshot } from '../store/context';
 import { formatTime } from './format';
+import { RunbooksSection } from './runbooks-section';
 
 /** A sender's link: a button that opens it externally when it is http(s); plain text otherwise. */
 export function ExternalLink({ link }: { link: Link }) {
@@ -11,7 +12,7 @@ export function ExternalLink({ link }: { link: Link }) {
   if (!isSafeExternalUrl(link.href)) {
     return (
       <span className="unsafe-link" title="Not an http(s) link: shown as text only">
-        {link.text}: {link.href}
+        {link.href ? `${link.text}: ${link.href}` : link.text}
       </span>
     );
   }
@@ -148,6 +149,7 @@ export function IncidentDetailPanel() {
           </div>
         </section>
       )}
+      <RunbooksSection incidentId={d.id} />
       <Labels title="Labels" labels={d.commonLabels} />
       <section aria-label="Alerts">
         <h3>Alerts ({d.alerts.length})</h3>
