@@ -79,6 +79,17 @@ export const hubConfigSchema = z
         snapshotResolved: 100,
       }),
     logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    /** Device telemetry and anomaly detection. */
+    telemetry: z
+      .object({
+        maxSeriesPerDevice: z.number().int().positive().default(200),
+        keepSamples: z.number().int().positive().max(100_000).default(3_600),
+        threshold: z.number().min(0).max(1).default(0.97),
+        resolveAfter: z.number().int().positive().default(60),
+        detect: z.boolean().default(true),
+      })
+      .strict()
+      .default({ maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, detect: true }),
     /** Markdown runbooks matched to incidents by label (samples: resources/runbooks). */
     runbooks: z
       .object({

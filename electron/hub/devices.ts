@@ -5,11 +5,13 @@
  */
 import type { Publication } from '../../shared/protocol/stream';
 
+type StatePublication = Extract<Publication, { kind: 'audio_metrics' }>;
+
 export interface DeviceEntry {
   credential: string;
   device: string;
-  kind: Publication['kind'];
-  data: Publication['data'];
+  kind: StatePublication['kind'];
+  data: StatePublication['data'];
   at: string;
 }
 
@@ -18,7 +20,7 @@ export class DeviceRegistry {
 
   constructor(private readonly max = 1_000) {}
 
-  put(credential: string, device: string, publication: Publication, nowMs = Date.now()): DeviceEntry {
+  put(credential: string, device: string, publication: StatePublication, nowMs = Date.now()): DeviceEntry {
     const key = `${credential}/${device}/${publication.kind}`;
     this.entries.delete(key); // re-insert: Map order is then oldest-first
     const entry: DeviceEntry = { credential, device, kind: publication.kind, data: publication.data, at: new Date(nowMs).toISOString() };

@@ -3,7 +3,7 @@
  * ingest for four kinds of sender, the incident API, health and metrics.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { EngineError } from '../../shared/incidents/engine';
 import { INCIDENT_STATUSES, type Sender } from '../../shared/incidents/types';
 import { toDetail } from '../../shared/incidents/engine';
@@ -24,6 +24,8 @@ import type { Logger } from './log';
 import type { HubMetrics } from './metrics';
 import { RateLimiter } from './rate-limit';
 import type { DeviceRegistry } from './devices';
+import type { TelemetryService } from './telemetry';
+import { deviceNameSchema, telemetryBatchSchema } from '../../shared/protocol/stream';
 import type { RunbookLibrary } from './runbooks/library';
 import { RunbookRunError, type RunbookService } from './runbooks/runbook-service';
 import { formatMatcher } from '../../shared/runbooks/matchers';
@@ -32,6 +34,7 @@ import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speec
 export interface HttpDeps {
   config: HubConfig;
   devices: DeviceRegistry;
+  telemetry: TelemetryService;
   library: RunbookLibrary;
   runbooks: RunbookService;
   core: HubCore;
@@ -54,6 +57,8 @@ interface Route {
   name: string;
   handler: (ctx: Ctx) => Promise<void> | void;
 }
+
+const telemetryRequestSchema = z.object({ device: deviceNameSchema, samples: telemetryBatchSchema }).strict();
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, core, auth, metrics, log } = deps;
@@ -240,6 +245,33 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const inc = core.incident(Number(ctx.params[0]));
         if (!inc) throw new HttpError(404, 'not_found', `no incident ${ctx.params[0] ?? ''}`);
         sendJson(ctx.res, 200, { incident: toDetail(inc) });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/v1\/ingest\/telemetry$/,
+      name: 'ingest_telemetry',
+      handler: async (ctx) => {
+        const credential = requireCredential(ctx);
+        rateLimit(credential, 'telemetry');
+        const body = parseJson(await readBody(ctx.req, config.limits.maxBodyBytes));
+        const parsed = telemetryRequestSchema.safeParse(body);
+        if (!parsed.success) throw new HttpError(400, 'invalid_body', 'invalid telemetry batch', describeIssues(parsed.error));
+        const { accepted, rejected } = await deps.telemetry.ingest(credential, parsed.data.device, parsed.data.samples);
+        if (accepted === 0 && rejected.length) throw new HttpError(422, 'rejected', 'no sample was accepted', rejected);
+        sendJson(ctx.res, 202, { accepted, rejected });
+      },
+    },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/telemetry$/,
+      name: 'telemetry',
+      handler: (ctx) => {
+        requireCredential(ctx);
+        const since = ctx.url.searchParams.get('since');
+        const sinceMs = since === null ? undefined : /^\d+$/.test(since) ? Number(since) : Date.parse(since);
+        if (sinceMs !== undefined && !Number.isFinite(sinceMs)) throw new HttpError(400, 'invalid_query', 'since: milliseconds or an ISO time');
+        sendJson(ctx.res, 200, { series: deps.telemetry.query({ device: ctx.url.searchParams.get('device') ?? undefined, metric: ctx.url.searchParams.get('metric') ?? undefined, since: sinceMs }) });
       },
     },
     {

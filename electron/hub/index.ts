@@ -12,6 +12,7 @@ import { Authenticator } from './auth';
 import type { HubConfig } from './config';
 import { HubCore } from './hub-core';
 import { DeviceRegistry } from './devices';
+import { TelemetryService } from './telemetry';
 import { RunbookLibrary } from './runbooks/library';
 import { RunbookService } from './runbooks/runbook-service';
 import { createRequestHandler } from './http-server';
@@ -76,11 +77,13 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     eventLog: () => ({ events: store.lastSeq, bytes: store.sizeBytes() }),
   });
   const devices = new DeviceRegistry();
+  const telemetry = new TelemetryService(core, log, config.telemetry);
   const library = new RunbookLibrary(config.runbooks.dir, log);
   const runbooks = new RunbookService(library, core, log, config.runbooks.maxOutputBytes);
   const stream: StreamServer = new StreamServer({
     core,
     devices,
+    telemetry,
     runbooks,
     auth,
     log,
@@ -91,7 +94,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, library, runbooks });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks });
 
   const servers: Server[] = [];
   const addresses: string[] = [];

@@ -37,8 +37,24 @@ export const audioMetricsSchema = z
   .strict();
 export type AudioMetrics = z.infer<typeof audioMetricsSchema>;
 
-/** What a device publishes to the hub. One kind for now; telemetry and presence join it. */
-export const publicationSchema = z.discriminatedUnion('kind', [z.object({ kind: z.literal('audio_metrics'), data: audioMetricsSchema })]);
+/** One telemetry sample: a metric of a device, with optional labels (e.g. core, interface). */
+export const telemetrySampleSchema = z
+  .object({
+    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]{0,99}$/, 'metric names are letters, digits, _ and :'),
+    labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,99}$/), z.string().max(200)).default({}),
+    /** Milliseconds since the epoch, or an ISO time; default: when the hub receives it. */
+    ts: z.union([z.number().int().nonnegative(), z.string().max(40)]).optional(),
+    value: z.number().finite(),
+  })
+  .strict();
+export type TelemetrySample = z.output<typeof telemetrySampleSchema>;
+export const telemetryBatchSchema = z.array(telemetrySampleSchema).min(1).max(1_000);
+
+/** What a device publishes to the hub. */
+export const publicationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('audio_metrics'), data: audioMetricsSchema }),
+  z.object({ kind: z.literal('device_telemetry'), samples: telemetryBatchSchema }),
+]);
 export type Publication = z.infer<typeof publicationSchema>;
 
 export const deviceNameSchema = z.string().min(1).max(100).regex(/^[\w.@-]+$/, 'letters, digits and _ . @ - only');

@@ -26,11 +26,13 @@ import type { Logger } from '../log';
 import type { HubMetrics } from '../metrics';
 import { runIncidentAction } from '../incident-actions';
 import type { DeviceRegistry } from '../devices';
+import type { TelemetryService } from '../telemetry';
 import { RunbookRunError, type RunbookService } from '../runbooks/runbook-service';
 
 export interface StreamServerOptions {
   core: HubCore;
   devices: DeviceRegistry;
+  telemetry: TelemetryService;
   runbooks: RunbookService;
   auth: Authenticator;
   log: Logger;
@@ -139,8 +141,17 @@ export class StreamServer {
           this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
           return;
         }
+        const { requestId } = msg;
+        if (msg.publication.kind === 'device_telemetry') {
+          this.o.telemetry.ingest(session.credential, msg.device, msg.publication.samples).then(
+            ({ rejected }) =>
+              this.send(session, rejected.length ? { type: 'reply', requestId, ok: false, error: { code: 'rejected', message: rejected.join('; ') } } : { type: 'reply', requestId, ok: true }),
+            () => this.send(session, { type: 'reply', requestId, ok: false, error: { code: 'server_error', message: 'the hub could not take the samples' } }),
+          );
+          return;
+        }
         this.o.devices.put(session.credential, msg.device, msg.publication);
-        this.send(session, { type: 'reply', requestId: msg.requestId, ok: true });
+        this.send(session, { type: 'reply', requestId, ok: true });
         return;
       }
       case 'run_step': {
