@@ -45,7 +45,7 @@ export default tseslint.config(
   },
   {
     // The hub, the CLI and speech are plain Node: they run without Electron (`npm run hub`).
-    files: ['electron/hub/**/*.ts', 'electron/cli/**/*.ts', 'electron/speech/**/*.ts', 'electron/airpods/**/*.ts'],
+    files: ['electron/hub/**/*.ts', 'electron/cli/**/*.ts', 'electron/speech/**/*.ts', 'electron/airpods/**/*.ts', 'electron/telemetry/**/*.ts'],
     languageOptions: { globals: globals.node },
     rules: {
       'no-restricted-imports': [

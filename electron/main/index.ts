@@ -25,6 +25,8 @@ import { AirPodsTracker } from '../../shared/airpods/tracker';
 import { toAudioMetrics } from '../../shared/airpods/view';
 import { hostname } from 'node:os';
 import { AirPodsScanner, loadNoble, toAirPodsView } from '../airpods/scanner';
+import { TelemetryCollector, TelemetryHistory } from '../telemetry/collector';
+import { deviceIdFor, toHubSamples } from '../../shared/telemetry/local';
 import { registerInvokeHandlers } from './ipc-handlers';
 import { RendererSpeaker } from './renderer-speaker';
 import { notificationFor } from './notification-content';
@@ -48,6 +50,37 @@ let announcer: Announcer | undefined;
 let rendererSpeaker: RendererSpeaker | undefined;
 const doNotDisturb = createDoNotDisturbReader(process.platform);
 let airpods: AirPodsScanner | undefined;
+const telemetryHistory = new TelemetryHistory();
+
+/** This machine's telemetry at 1 Hz: to the windows, into an hour of history, and (when enabled) to the hub. */
+function startTelemetry(settings: SettingsStore): void {
+  const collector = new TelemetryCollector();
+  let busy = false;
+  const device = deviceIdFor(hostname());
+  setInterval(() => {
+    if (busy) return; // a slow sample is skipped, never queued
+    busy = true;
+    void collector
+      .collect()
+      .then((sample) => {
+        const pods = airpods ? toAirPodsView(airpods.status()) : undefined;
+        if (pods?.state === 'tracking') {
+          for (const part of ['left', 'right', 'case'] as const) {
+            const b = pods[part]?.battery;
+            if (b !== null && b !== undefined) sample.metrics[`airpods.${part}`] = b;
+          }
+        }
+        telemetryHistory.push(sample);
+        broadcast(pushContract.onTelemetry.channel, sample);
+        if (settings.value.shareTelemetry && client?.snapshot.connection.status === 'live') {
+          const samples = toHubSamples(sample);
+          if (samples.length) client.publish(device, { kind: 'device_telemetry', samples }).catch(() => undefined);
+        }
+      })
+      .catch((err: unknown) => console.warn('telemetry sample failed:', (err as Error).message))
+      .finally(() => (busy = false));
+  }, 1_000).unref();
+}
 
 /** Starts scanning (noble loads lazily; without Bluetooth the panel says why) and pushes status at most once a second. */
 function startAirPods(settings: SettingsStore): AirPodsScanner {
@@ -66,7 +99,7 @@ function startAirPods(settings: SettingsStore): AirPodsScanner {
     const json = JSON.stringify({ ...metrics, lastSeen: undefined });
     if (json === lastShared.json && Date.now() - lastShared.at < 15_000) return;
     lastShared = { at: Date.now(), json };
-    const device = hostname().replace(/[^\w.@-]/g, '-').slice(0, 100) || 'desktop';
+    const device = deviceIdFor(hostname());
     client.publish(device, { kind: 'audio_metrics', data: metrics }).catch((err: unknown) => console.warn('could not share AirPods status:', (err as Error).message));
   };
   scanner.onStatus(() => {
@@ -322,6 +355,7 @@ async function main(): Promise<void> {
         return runbookViewSchema.array().parse(((await res.json()) as { runbooks: unknown }).runbooks);
       },
       runStep: (id, runbook, step) => (client ? client.runStep(id, runbook, step, actor()) : Promise.reject(new Error('not connected'))),
+      getTelemetry: () => Promise.resolve(telemetryHistory.snapshot()),
       getAirPods: () => Promise.resolve(airpods ? toAirPodsView(airpods.status()) : { bluetooth: 'starting' as const, state: 'unpaired' as const, nearby: [] }),
       pairAirPods: async (address) => {
         if (!airpods) throw new Error('Bluetooth is not running');
@@ -360,6 +394,7 @@ async function main(): Promise<void> {
   updateTray(settings);
   registerShortcut(settings.value.ackShortcut);
   airpods = startAirPods(settings);
+  startTelemetry(settings);
   await connect(settings);
   if (process.platform === 'darwin') app.dock?.hide();
   else showMain(); // no menubar convention elsewhere: show the window too

@@ -12,6 +12,7 @@ import { airpodsViewSchema } from '../airpods/view';
 import { stepFinishedMessageSchema, stepOutputMessageSchema } from '../protocol/stream';
 export type { StepMessage } from '../protocol/stream';
 import { runbookViewSchema } from '../runbooks/view';
+import { localHistorySchema, localSampleSchema } from '../telemetry/local';
 import { incidentDetailSchema, incidentSummarySchema, severitySchema } from '../incidents/types';
 
 const incidentId = z.number().int().positive();
@@ -54,6 +55,8 @@ export const settingsSchema = z
     airpods: z.object({ modelId: z.number().int(), color: z.number().int(), model: z.string().max(100) }).nullable().default(null),
     /** Share the AirPods status (batteries, in-ear) with the hub as audio_metrics. Off unless you turn it on. */
     shareAirPods: z.boolean().default(false),
+    /** Send this machine's telemetry to the hub as device_telemetry (for its anomaly detection). Off unless you turn it on. */
+    shareTelemetry: z.boolean().default(false),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
@@ -108,6 +111,8 @@ export const invokeContract = {
   incidentRunbooks: { channel: 'runbooks:for-incident', args: z.tuple([incidentId]), result: z.array(runbookViewSchema) },
   /** Runs a step (after the person confirmed it, where the step asks for that). */
   runStep: { channel: 'runbooks:run-step', args: z.tuple([incidentId, z.string().min(1).max(100), z.string().min(1).max(64)]), result: z.object({ runId: z.string() }) },
+  /** The last hour of this machine's telemetry. */
+  getTelemetry: { channel: 'telemetry:history', args: z.tuple([]), result: localHistorySchema },
   getAirPods: { channel: 'airpods:get', args: z.tuple([]), result: airpodsViewSchema },
   /** "These are mine": the nearby device at this (current, random) address. */
   pairAirPods: { channel: 'airpods:pair', args: z.tuple([z.string().min(1).max(64)]), result: airpodsViewSchema },
@@ -125,6 +130,8 @@ export const pushContract = {
   /** Stop playing it (acknowledged meanwhile, or interrupted by something critical). */
   onStopAnnouncement: { channel: 'speech:stop', payload: z.number().int() },
   onAirPods: { channel: 'airpods:status', payload: airpodsViewSchema },
+  /** One sample a second of this machine's telemetry. */
+  onTelemetry: { channel: 'telemetry:sample', payload: localSampleSchema },
   /** Live output and the end of runbook steps (for every incident; the UI filters). */
   onStepOutput: { channel: 'runbooks:step', payload: z.union([stepOutputMessageSchema, stepFinishedMessageSchema]) },
 } as const;

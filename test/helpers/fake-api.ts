@@ -4,6 +4,7 @@ import type { IncidentDetail, IncidentSummary } from '../../shared/incidents/typ
 import type { AirPodsView } from '../../shared/airpods/view';
 import type { Announcement, EarshotApi, HubState, StepMessage } from '../../shared/ipc/contract';
 import type { RunbookView } from '../../shared/runbooks/view';
+import type { LocalHistory, LocalSample } from '../../shared/telemetry/local';
 import { settingsSchema } from '../../shared/ipc/contract';
 
 export function summary(id: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
@@ -34,6 +35,8 @@ export class FakeApi {
   private airpodsListeners = new Set<(v: AirPodsView) => void>();
   airpods: AirPodsView = { bluetooth: 'scanning', state: 'unpaired', nearby: [] };
   runbooks: RunbookView[] = [];
+  telemetry: LocalHistory = { ts: [], metrics: {} };
+  private telemetryListeners = new Set<(s: LocalSample) => void>();
   private stepListeners = new Set<(m: StepMessage) => void>();
   state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false };
   details = new Map<number, IncidentDetail>();
@@ -60,6 +63,11 @@ export class FakeApi {
     onStepOutput: (l) => {
       this.stepListeners.add(l);
       return () => this.stepListeners.delete(l);
+    },
+    getTelemetry: vi.fn(async () => this.telemetry),
+    onTelemetry: (l) => {
+      this.telemetryListeners.add(l);
+      return () => this.telemetryListeners.delete(l);
     },
     getAirPods: vi.fn(async () => this.airpods),
     pairAirPods: vi.fn(async (_address: string) => this.airpods),
@@ -90,6 +98,10 @@ export class FakeApi {
 
   announce(a: Announcement): void {
     for (const l of this.announceListeners) l(a);
+  }
+
+  sample(s: LocalSample): void {
+    for (const l of this.telemetryListeners) l(s);
   }
 
   step(m: StepMessage): void {

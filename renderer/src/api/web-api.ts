@@ -144,6 +144,9 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     },
     runStep: (id, runbook, step) => client.runStep(id, runbook, step, actorOf()),
     onStepOutput: (listener) => client.onStep(listener),
+    // A browser has no view of the machine: local telemetry is in the desktop app.
+    getTelemetry: () => Promise.resolve({ ts: [], metrics: {} }),
+    onTelemetry: () => () => undefined,
     // A browser cannot scan Bluetooth: the desktop app shows AirPods.
     getAirPods: () => Promise.resolve(NO_AIRPODS),
     pairAirPods: () => Promise.reject(new Error('AirPods pairing happens in the desktop app')),

@@ -74,6 +74,9 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         <label>
           <input type="checkbox" checked={settings.shareAirPods} onChange={(e) => update('shareAirPods', e.target.checked)} /> Share my AirPods status (batteries, in-ear) with the hub
         </label>
+        <label>
+          <input type="checkbox" checked={settings.shareTelemetry} onChange={(e) => update('shareTelemetry', e.target.checked)} /> Send this computer&apos;s telemetry to the hub (for anomaly detection)
+        </label>
         <fieldset>
           <legend>Announcements</legend>
           <label>

@@ -6,6 +6,7 @@ import { IncidentDetailPanel } from './incident-detail';
 import { Filters, IncidentList } from './incident-list';
 import { SettingsPanel } from './settings-panel';
 import { AirPodsLine, AirPodsPanel } from './airpods-panel';
+import { TelemetryPanel } from './telemetry-panel';
 import type { AirPodsView } from '../../../shared/airpods/view';
 import { SpeechControl } from './speech-control';
 import type { PlayerStatus } from '../speech/announcement-player';
@@ -76,6 +77,7 @@ export function Shell({
   const store = useStoreApi();
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [airpodsOpen, setAirPodsOpen] = useState(false);
+  const [telemetryOpen, setTelemetryOpen] = useState(false);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const notice = useEarshot((s) => s.notice);
   const dismiss = useEarshot((s) => s.dismissNotice);
@@ -110,6 +112,11 @@ export function Shell({
           </button>
         )}
         {hasSettings && (
+          <button type="button" className="link-button" aria-expanded={telemetryOpen} onClick={() => setTelemetryOpen(!telemetryOpen)}>
+            This computer
+          </button>
+        )}
+        {hasSettings && (
           <button type="button" className="link-button" aria-expanded={settingsOpen} onClick={() => setSettingsOpen(!settingsOpen)}>
             Settings
           </button>
@@ -121,6 +128,7 @@ export function Shell({
         )}
       </header>
       {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
+      {telemetryOpen && <TelemetryPanel onClose={() => setTelemetryOpen(false)} />}
       {airpodsOpen && airpods && <AirPodsPanel view={airpods} onPair={onPairAirPods} onForget={onForgetAirPods} onClose={() => setAirPodsOpen(false)} />}
       <Filters searchRef={searchRef} />
       <main className="content">
