@@ -2,11 +2,12 @@
  * Local device telemetry at 1 Hz: CPU (total and per core), load average, memory
  * and swap, network bytes/s per active interface, system-volume usage, battery.
  * Cheap by design (measured: npm run bench:telemetry): CPU and memory come from
- * `os`; network and swap from systeminformation; disk every 10 s, battery every 30 s.
+ * `os`; on Linux network and swap are read straight from /proc (no child processes);
+ * elsewhere from systeminformation; disk every 10 s, battery every 30 s.
  * A metric the machine does not have (no battery, no load average on Windows) is
  * absent, never 0.
  */
-import { statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, platform, totalmem } from 'node:os';
 import si from 'systeminformation';
 
@@ -59,13 +60,16 @@ export class TelemetryCollector {
     metrics['mem.total'] = totalmem();
     metrics['mem.used'] = totalmem() - freemem();
 
-    const [net, mem] = await Promise.all([si.networkStats('*').catch(() => []), si.mem().catch(() => undefined)]);
-    for (const n of net) {
-      if (n.iface === 'lo' || n.operstate === 'down' || n.rx_sec === null || n.rx_sec < 0) continue;
-      metrics[`net.${n.iface}.rx`] = n.rx_sec;
-      metrics[`net.${n.iface}.tx`] = n.tx_sec ?? 0;
+    if (platform() === 'linux') await this.linuxNetAndSwap(now, metrics);
+    else {
+      const [net, mem] = await Promise.all([si.networkStats('*').catch(() => []), si.mem().catch(() => undefined)]);
+      for (const n of net) {
+        if (n.iface === 'lo' || n.operstate === 'down' || n.rx_sec === null || n.rx_sec < 0) continue;
+        metrics[`net.${n.iface}.rx`] = n.rx_sec;
+        metrics[`net.${n.iface}.tx`] = n.tx_sec ?? 0;
+      }
+      if (mem && mem.swaptotal > 0) metrics['swap.used'] = mem.swapused;
     }
-    if (mem && mem.swaptotal > 0) metrics['swap.used'] = mem.swapused;
 
     if (now - this.lastSlowAt >= 10_000) {
       this.lastSlowAt = now;
@@ -87,6 +91,35 @@ export class TelemetryCollector {
       }
     }
     return { ts: now, metrics: { ...metrics, ...this.slow } };
+  }
+
+  private lastNet: { at: number; bytes: Map<string, { rx: number; tx: number }> } | undefined;
+
+  /** /proc/net/dev counters → bytes/s since the previous call; /proc/meminfo → swap. Interfaces that are down are left out. */
+  private async linuxNetAndSwap(now: number, metrics: Metrics): Promise<void> {
+    const [dev, meminfo] = await Promise.all([readFile('/proc/net/dev', 'utf8').catch(() => ''), readFile('/proc/meminfo', 'utf8').catch(() => '')]);
+    const bytes = new Map<string, { rx: number; tx: number }>();
+    for (const line of dev.split('\n').slice(2)) {
+      const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+      if (!m || m[1] === 'lo') continue;
+      const f = (m[2] as string).trim().split(/\s+/).map(Number);
+      if (f.length >= 9 && Number.isFinite(f[0]) && Number.isFinite(f[8])) bytes.set(m[1] as string, { rx: f[0] as number, tx: f[8] as number });
+    }
+    const prev = this.lastNet;
+    this.lastNet = { at: now, bytes };
+    if (prev && now > prev.at) {
+      const seconds = (now - prev.at) / 1000;
+      for (const [iface, b] of bytes) {
+        const p = prev.bytes.get(iface);
+        if (!p || b.rx < p.rx || b.tx < p.tx) continue; // new interface or counter reset: no rate this time
+        if ((await readFile(`/sys/class/net/${iface}/operstate`, 'utf8').catch(() => 'unknown')).trim() === 'down') continue;
+        metrics[`net.${iface}.rx`] = (b.rx - p.rx) / seconds;
+        metrics[`net.${iface}.tx`] = (b.tx - p.tx) / seconds;
+      }
+    }
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1] ?? NaN);
+    const swapTotal = kb('SwapTotal');
+    if (swapTotal > 0) metrics['swap.used'] = (swapTotal - kb('SwapFree')) * 1024;
   }
 }
 
