@@ -41,7 +41,7 @@ describe('telemetry panel, from a recorded stream', () => {
     expect(screen.queryByTestId('metric-net.eth0.rx')).toBeNull();
 
     fireEvent.click(screen.getByTestId('metric-cpu.total'));
-    expect(screen.getByTestId('big-chart').textContent).toContain('CPU, last 2 min: now 55 %');
+    expect(screen.getByTestId('big-chart').textContent).toContain('CPU, last 2 min: now 55 % (low 20 %, high 55 %)');
     expect(screen.getByRole('img', { name: 'CPU, last hour' }).querySelector('path')?.getAttribute('d')).toMatch(/^M0\.0 /);
   });
 });

@@ -97,6 +97,11 @@ export function TelemetryPanel({ onClose }: { onClose: () => void }) {
         <figure className="big-chart" data-testid="big-chart">
           <figcaption>
             {selected.info.label}, last {Math.round(selected.values.length / 60)} min: now {formatValue(selected.current, selected.info.unit)}
+            <span className="meta">
+              {' '}
+              (low {formatValue(Math.min(...selected.values.filter((v): v is number => v !== null)), selected.info.unit)}, high{' '}
+              {formatValue(Math.max(...selected.values.filter((v): v is number => v !== null)), selected.info.unit)})
+            </span>
           </figcaption>
           <Sparkline values={selected.values} width={640} height={160} label={`${selected.info.label}, last hour`} />
         </figure>
