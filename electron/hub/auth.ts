@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Role } from './access';
 
 export interface Credential {
   name: string;
   token: string;
+  role?: Role;
 }
 
 /**
@@ -13,9 +15,16 @@ export interface Credential {
  */
 export class Authenticator {
   private readonly digests: { name: string; digest: Buffer }[];
+  private readonly roles = new Map<string, Role>();
 
   constructor(credentials: readonly Credential[]) {
     this.digests = credentials.map((c) => ({ name: c.name, digest: sha256(c.token) }));
+    for (const c of credentials) this.roles.set(c.name, c.role ?? 'admin');
+  }
+
+  /** The role of an identified credential (admin for machine tokens without one). */
+  roleOf(name: string): Role {
+    return this.roles.get(name) ?? 'admin';
   }
 
   get enabled(): boolean {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { durationSchema } from '../../shared/duration';
 import { severitySchema } from '../../shared/incidents/types';
 import { describeIssues } from '../../shared/zod-issues';
+import { roleSchema, type Role } from './access';
 
 export const DEFAULT_PORT = 8725;
 
@@ -17,7 +18,19 @@ const tokenSchema = z.object({
   /** Who this credential is: recorded as the sender/actor, and part of PagerDuty/generic dedup keys. */
   name: z.string().min(1).max(100).regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
   token: z.string().min(16, 'must be at least 16 characters'),
+  /** What this credential may do (electron/hub/access.ts); machine tokens default to admin. */
+  role: roleSchema.default('admin'),
 });
+
+/** A person: their own tokens (so every action records who), and a role. */
+const personSchema = z
+  .object({
+    id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
+    name: z.string().min(1).max(100),
+    role: roleSchema.exclude(['admin', 'sender']),
+    tokens: z.array(z.string().min(16, 'must be at least 16 characters')).min(1),
+  })
+  .strict();
 
 export const hubConfigSchema = z
   .object({
@@ -26,6 +39,8 @@ export const hubConfigSchema = z
     port: z.number().int().min(0).max(65_535).default(DEFAULT_PORT),
     dataDir: z.string().min(1).default(join(homedir(), '.earshot', 'hub')),
     tokens: z.array(tokenSchema).default([]),
+    /** People: on-call responders, viewers, and presence-only members. */
+    people: z.array(personSchema).default([]),
     grafana: z
       .object({
         hmacSecret: z.string().min(1).optional(),
@@ -110,7 +125,24 @@ export const hubConfigSchema = z
     /** The built web console to serve at `/` (default: out/renderer next to the hub). */
     consoleDir: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const names = new Set(c.tokens.map((t) => t.name));
+    const secrets = new Set(c.tokens.map((t) => t.token));
+    c.people.forEach((p, i) => {
+      if (names.has(p.id)) ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `"${p.id}" is already a token or person name` });
+      names.add(p.id);
+      p.tokens.forEach((t, j) => {
+        if (secrets.has(t)) ctx.addIssue({ code: 'custom', path: ['people', i, 'tokens', j], message: 'this token is already in use' });
+        secrets.add(t);
+      });
+    });
+  });
+
+/** Every credential the hub accepts: machine tokens and people's tokens (named by the person's id). */
+export function credentialsOf(c: Pick<HubConfig, 'tokens' | 'people'>): { name: string; token: string; role: Role }[] {
+  return [...c.tokens, ...c.people.flatMap((p) => p.tokens.map((token) => ({ name: p.id, token, role: p.role })))];
+}
 
 export type HubConfig = z.output<typeof hubConfigSchema>;
 export type HubConfigInput = z.input<typeof hubConfigSchema>;

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { allows, deniedMessage, type Permission } from './access';
 import { EngineError } from '../../shared/incidents/engine';
 import { INCIDENT_STATUSES, type Sender } from '../../shared/incidents/types';
 import { toDetail } from '../../shared/incidents/engine';
@@ -49,7 +50,30 @@ interface Ctx {
   res: ServerResponse;
   url: URL;
   params: string[];
+  /** The route's name, for its permission (ROUTE_PERMISSIONS). */
+  route: string;
 }
+
+/** What each authenticated route needs (electron/hub/access.ts). Routes not listed need no token. */
+export const ROUTE_PERMISSIONS: Record<string, Permission> = {
+  metrics: 'read',
+  ingest_alertmanager: 'ingest',
+  ingest_grafana: 'ingest',
+  ingest_generic: 'ingest',
+  pagerduty_enqueue: 'ingest',
+  incidents_list: 'read',
+  incident_get: 'read',
+  ingest_telemetry: 'publish',
+  telemetry: 'read',
+  runbooks: 'read',
+  incident_runbooks: 'read',
+  incident_runbook_run: 'act',
+  devices: 'read',
+  speech: 'read',
+  incident_ack: 'act',
+  incident_resolve: 'act',
+  incident_snooze: 'act',
+};
 
 interface Route {
   method: 'GET' | 'POST';
@@ -67,6 +91,15 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
   const speech = new SpeechService(config.speech);
   if (!consoleDir) log.warn('no built web console found: run `npm run build`; / serves a placeholder');
 
+  /** 403 unless the credential's role grants the route's permission. */
+  const authorize = (ctx: Ctx, name: string): string => {
+    const permission = ROUTE_PERMISSIONS[ctx.route];
+    if (permission === undefined) throw new Error(`route ${ctx.route} has no permission declared`);
+    const role = auth.roleOf(name);
+    if (!allows(role, permission)) throw new HttpError(403, 'forbidden', deniedMessage(name, role, permission));
+    return name;
+  };
+
   const requireCredential = (ctx: Ctx): string => {
     const name = auth.identifyRequest(ctx.req.headers);
     if (name === null) {
@@ -74,7 +107,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         'www-authenticate': 'Bearer realm="earshot"',
       });
     }
-    return name;
+    return authorize(ctx, name);
   };
 
   const rateLimit = (credential: string, route: string): void => {
@@ -163,6 +196,12 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       if (credential === null) {
         outcome = 'unauthorized';
         sendJson(ctx.res, 401, { status: 'unauthorized', message: 'routing_key is not a known credential', errors: ['routing_key'] });
+        return;
+      }
+      const role = auth.roleOf(credential);
+      if (!allows(role, 'ingest')) {
+        outcome = 'forbidden';
+        sendJson(ctx.res, 403, { status: 'forbidden', message: deniedMessage(credential, role, 'ingest'), errors: ['routing_key'] });
         return;
       }
       rateLimit(credential, 'pagerduty');
@@ -378,7 +417,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     routeName = route.name;
     const params = (route.pattern.exec(url.pathname) ?? []).slice(1);
     Promise.resolve()
-      .then(() => route.handler({ req, res, url, params }))
+      .then(() => route.handler({ req, res, url, params, route: route.name }))
       .catch((err: unknown) => {
         if (res.headersSent) {
           res.destroy();
@@ -403,6 +442,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
 function outcomeOf(err: unknown): string {
   if (err instanceof HttpError) {
     if (err.status === 401) return 'unauthorized';
+    if (err.status === 403) return 'forbidden';
     if (err.status === 413) return 'too_large';
     if (err.status === 429) return 'rate_limited';
     return 'invalid';

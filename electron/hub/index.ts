@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { STREAM_PATH } from '../../shared/protocol/stream';
 import { Authenticator } from './auth';
-import type { HubConfig } from './config';
+import { credentialsOf, type HubConfig } from './config';
 import { HubCore } from './hub-core';
 import { DeviceRegistry } from './devices';
 import { TelemetryService } from './telemetry';
@@ -48,7 +48,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   let generatedToken: string | undefined;
   if (config.tokens.length === 0) {
     generatedToken = loadOrCreateToken(config.dataDir);
-    config = { ...config, tokens: [{ name: 'admin', token: generatedToken }] };
+    config = { ...config, tokens: [{ name: 'admin', token: generatedToken, role: 'admin' }] };
   }
   const unlock = lockDataDir(config.dataDir);
   let store: EventStore;
@@ -69,7 +69,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     },
     ...(options.now ? { now: options.now } : {}),
   });
-  const auth = new Authenticator(config.tokens);
+  const auth = new Authenticator(credentialsOf(config));
   const metrics: HubMetrics = new HubMetrics({
     incidentsByStatus: () => core.countsByStatus(),
     // `stream` is declared below; collectors only run on a scrape, after start.

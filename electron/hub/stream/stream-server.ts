@@ -28,6 +28,7 @@ import { runIncidentAction } from '../incident-actions';
 import type { DeviceRegistry } from '../devices';
 import type { TelemetryService } from '../telemetry';
 import { RunbookRunError, type RunbookService } from '../runbooks/runbook-service';
+import { allows, deniedMessage, type Permission } from '../access';
 
 export interface StreamServerOptions {
   core: HubCore;
@@ -48,6 +49,8 @@ interface Session {
   ws: WebSocket;
   credential: string | null;
   subscribed: boolean;
+  /** May receive incidents (snapshot, events); a presence-only person may not. */
+  canRead: boolean;
   /** Broadcasts up to this seq are already covered by what the session was sent (snapshot or replay). */
   skipThrough: number;
   closing: boolean;
@@ -67,7 +70,7 @@ export class StreamServer {
     const offBroadcast = o.core.onBroadcast((b) => this.broadcast(b));
     const offSteps = o.runbooks.onMessage((m) => {
       const text = JSON.stringify(m);
-      for (const session of this.sessions) if (session.subscribed) this.sendRaw(session, text);
+      for (const session of this.sessions) if (session.subscribed && session.canRead) this.sendRaw(session, text);
     });
     // After a failed commit, what clients were sent may not be on disk: they start over.
     const offReset = o.core.onReset(() => {
@@ -97,6 +100,7 @@ export class StreamServer {
       ws,
       credential: this.o.auth.identifyRequest(req.headers),
       subscribed: false,
+      canRead: false,
       skipThrough: 0,
       closing: false,
       alive: true,
@@ -141,6 +145,7 @@ export class StreamServer {
           this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
           return;
         }
+        if (!this.permitted(session, msg.requestId, 'publish')) return;
         const { requestId } = msg;
         if (msg.publication.kind === 'device_telemetry') {
           this.o.telemetry.ingest(session.credential, msg.device, msg.publication.samples).then(
@@ -159,6 +164,7 @@ export class StreamServer {
           this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
           return;
         }
+        if (!this.permitted(session, msg.requestId, 'act')) return;
         const { requestId } = msg;
         this.o.runbooks.run(msg.incidentId, msg.runbook, msg.step, msg.actor, `stream/${session.credential}`).then(
           ({ runId }) => this.send(session, { type: 'reply', requestId, ok: true, run: { runId } }),
@@ -177,6 +183,7 @@ export class StreamServer {
           this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
           return;
         }
+        if (!this.permitted(session, msg.requestId, 'act')) return;
         const { requestId } = msg;
         runIncidentAction(this.o.core, msg.command, session.credential, 'stream').then(
           (outcome) => this.send(session, { type: 'reply', requestId, ok: true, ...(outcome.incident ? { incident: outcome.incident } : {}) }),
@@ -194,6 +201,15 @@ export class StreamServer {
         return;
       }
     }
+  }
+
+  /** Replies 403-style and returns false unless the session's role grants the permission. */
+  private permitted(session: Session, requestId: string, permission: Permission): boolean {
+    const name = session.credential as string;
+    const role = this.o.auth.roleOf(name);
+    if (allows(role, permission)) return true;
+    this.send(session, { type: 'reply', requestId, ok: false, error: { code: 'forbidden', message: deniedMessage(name, role, permission) } });
+    return false;
   }
 
   private hello(session: Session, token: string | undefined, resumeFrom: number | undefined): void {
@@ -214,6 +230,12 @@ export class StreamServer {
     const committed = core.committedSeq;
     const current = core.seq;
     this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq: current });
+    session.canRead = allows(this.o.auth.roleOf(session.credential), 'read');
+    if (!session.canRead) {
+      // Subscribed for publishing (presence), but no incidents: no snapshot, no events.
+      session.subscribed = true;
+      return;
+    }
     if (resumeFrom !== undefined && resumeFrom > committed && resumeFrom <= current) {
       // It already has everything up to resumeFrom (from a snapshot); the rest is on its way.
       this.send(session, { type: 'resume', fromSeq: resumeFrom, toSeq: resumeFrom });
@@ -233,7 +255,7 @@ export class StreamServer {
   }
 
   private broadcast(b: Broadcast): void {
-    for (const session of this.sessions) if (session.subscribed && b.seq > session.skipThrough) this.sendRaw(session, b.message);
+    for (const session of this.sessions) if (session.subscribed && session.canRead && b.seq > session.skipThrough) this.sendRaw(session, b.message);
   }
 
   private send(session: Session, message: ServerMessage): void {

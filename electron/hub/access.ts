@@ -1,0 +1,43 @@
+/**
+ * Who may do what. Every credential has a role; every HTTP route and stream command
+ * needs one permission. Machine tokens (`tokens` in the config) default to `admin`,
+ * as before roles existed; people's tokens (`people`) carry the person's role.
+ *
+ * | role          | ingest alerts | publish (telemetry, device status) | read incidents | act (ack, resolve, snooze, run steps) |
+ * |---------------|---|---|---|---|
+ * | admin         | ✓ | ✓ | ✓ | ✓ |
+ * | sender        | ✓ | ✓ |   |   |
+ * | responder     |   | ✓ | ✓ | ✓ |
+ * | viewer        |   | ✓ | ✓ |   |
+ * | presence-only |   |   |   |   |
+ * (Presence publishing, coming with the presence issue, is open to every person.)
+ */
+import { z } from 'zod';
+
+export const roleSchema = z.enum(['admin', 'sender', 'responder', 'viewer', 'presence-only']);
+export type Role = z.infer<typeof roleSchema>;
+export type Permission = 'ingest' | 'publish' | 'read' | 'act';
+
+const GRANTS: Record<Role, ReadonlySet<Permission>> = {
+  admin: new Set(['ingest', 'publish', 'read', 'act']),
+  sender: new Set(['ingest', 'publish']),
+  responder: new Set(['publish', 'read', 'act']),
+  viewer: new Set(['publish', 'read']),
+  'presence-only': new Set(),
+};
+
+export function allows(role: Role, permission: Permission): boolean {
+  return GRANTS[role].has(permission);
+}
+
+const ACTIONS: Record<Permission, string> = {
+  ingest: 'send alerts',
+  publish: 'publish device data',
+  read: 'read incidents',
+  act: 'act on incidents',
+};
+
+/** The 403 message: names the role and what it may not do. */
+export function deniedMessage(credential: string, role: Role, permission: Permission): string {
+  return `"${credential}" (role ${role}) may not ${ACTIONS[permission]}`;
+}
