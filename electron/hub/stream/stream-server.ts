@@ -141,10 +141,6 @@ export class StreamServer {
         this.send(session, msg.requestId === undefined ? { type: 'pong' } : { type: 'pong', requestId: msg.requestId });
         return;
       case 'publish': {
-        if (!session.subscribed || session.credential === null) {
-          this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
-          return;
-        }
         if (!this.permitted(session, msg.requestId, 'publish')) return;
         const { requestId } = msg;
         if (msg.publication.kind === 'device_telemetry') {
@@ -160,10 +156,6 @@ export class StreamServer {
         return;
       }
       case 'run_step': {
-        if (!session.subscribed || session.credential === null) {
-          this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
-          return;
-        }
         if (!this.permitted(session, msg.requestId, 'act')) return;
         const { requestId } = msg;
         this.o.runbooks.run(msg.incidentId, msg.runbook, msg.step, msg.actor, `stream/${session.credential}`).then(
@@ -179,10 +171,6 @@ export class StreamServer {
         return;
       }
       case 'command': {
-        if (!session.subscribed || session.credential === null) {
-          this.send(session, { type: 'reply', requestId: msg.requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
-          return;
-        }
         if (!this.permitted(session, msg.requestId, 'act')) return;
         const { requestId } = msg;
         runIncidentAction(this.o.core, msg.command, session.credential, 'stream').then(
@@ -203,9 +191,13 @@ export class StreamServer {
     }
   }
 
-  /** Replies 403-style and returns false unless the session's role grants the permission. */
-  private permitted(session: Session, requestId: string, permission: Permission): boolean {
-    const name = session.credential as string;
+  /** Replies with why and returns false unless the session said hello and its role grants the permission. */
+  private permitted(session: Session, requestId: string, permission: Permission): session is Session & { credential: string } {
+    if (!session.subscribed || session.credential === null) {
+      this.send(session, { type: 'reply', requestId, ok: false, error: { code: 'unauthorized', message: 'send hello first' } });
+      return false;
+    }
+    const name = session.credential;
     const role = this.o.auth.roleOf(name);
     if (allows(role, permission)) return true;
     this.send(session, { type: 'reply', requestId, ok: false, error: { code: 'forbidden', message: deniedMessage(name, role, permission) } });
