@@ -30,6 +30,10 @@ export function allows(role: Role, permission: Permission): boolean {
   return GRANTS[role].has(permission);
 }
 
+export function permissionsOf(role: Role): Permission[] {
+  return [...GRANTS[role]];
+}
+
 const ACTIONS: Record<Permission, string> = {
   ingest: 'send alerts',
   publish: 'publish device data',

@@ -148,8 +148,8 @@ function announcerSettings(s: SettingsStore['value']) {
 
 function hubState(): HubState {
   const s = client?.snapshot;
-  if (!s) return { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true };
-  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale };
+  if (!s) return { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true };
+  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct };
 }
 
 function broadcast(channel: string, payload: unknown): void {

@@ -35,6 +35,10 @@ export interface HubClientSnapshot {
   seq: number;
   /** True while what is shown may be out of date (not live). */
   stale: boolean;
+  /** The token's role as the hub said (null: not yet known, or a hub without roles). */
+  role: string | null;
+  /** May acknowledge, resolve, snooze and run steps (true until the hub says otherwise). */
+  canAct: boolean;
 }
 
 export interface HubClientOptions {
@@ -75,6 +79,7 @@ export class HubClient {
   private connection: ConnectionState = { status: 'idle' };
   private incidents = new Map<number, IncidentSummary>();
   private seq = -1;
+  private you: { name: string; role: string; permissions: string[] } | null = null;
   private attempt = 0;
   private retryTimer: unknown;
   private silenceTimer: unknown;
@@ -102,7 +107,14 @@ export class HubClient {
   }
 
   get snapshot(): HubClientSnapshot {
-    return { connection: this.connection, incidents: this.incidents, seq: this.seq, stale: this.connection.status !== 'live' };
+    return {
+      connection: this.connection,
+      incidents: this.incidents,
+      seq: this.seq,
+      stale: this.connection.status !== 'live',
+      role: this.you?.role ?? null,
+      canAct: this.you ? this.you.permissions.includes('act') : true,
+    };
   }
 
   /** Called with a fresh snapshot on every change (connection or incidents). Returns an unsubscribe. */
@@ -238,6 +250,7 @@ export class HubClient {
     }
     switch (message.type) {
       case 'welcome':
+        this.you = message.you ?? null;
         return;
       case 'snapshot':
         this.incidents = new Map(message.incidents.map((i) => [i.id, i]));

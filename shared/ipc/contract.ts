@@ -76,6 +76,9 @@ export const hubStateSchema = z.object({
   incidents: z.array(incidentSummarySchema),
   seq: z.number(),
   stale: z.boolean(),
+  /** The token's role at the hub (null: unknown), and whether it may act on incidents. */
+  role: z.string().nullable(),
+  canAct: z.boolean(),
 });
 export type HubState = z.infer<typeof hubStateSchema>;
 

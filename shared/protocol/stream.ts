@@ -105,7 +105,14 @@ export const stepFinishedMessageSchema = z.object({
 export type StepMessage = z.infer<typeof stepOutputMessageSchema> | z.infer<typeof stepFinishedMessageSchema>;
 
 export const serverMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('welcome'), protocol: z.number(), hubVersion: z.string(), seq: z.number().int() }),
+  z.object({
+    type: z.literal('welcome'),
+    protocol: z.number(),
+    hubVersion: z.string(),
+    seq: z.number().int(),
+    /** Who the token is and what it may do (hubs before roles send neither). */
+    you: z.object({ name: z.string().max(100), role: z.string().max(50), permissions: z.array(z.enum(['ingest', 'publish', 'read', 'act'])).max(4) }).optional(),
+  }),
   /** State as of `seq`: open incidents and the most recently resolved ones. */
   z.object({ type: z.literal('snapshot'), seq: z.number().int(), incidents: z.array(incidentSummarySchema) }),
   /** Sent before a replay: events fromSeq+1 … toSeq follow, then live events (after toSeq). */

@@ -38,7 +38,7 @@ export class FakeApi {
   telemetry: LocalHistory = { ts: [], metrics: {} };
   private telemetryListeners = new Set<(s: LocalSample) => void>();
   private stepListeners = new Set<(m: StepMessage) => void>();
-  state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false };
+  state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false, role: 'responder', canAct: true };
   details = new Map<number, IncidentDetail>();
 
   readonly api: EarshotApi = {

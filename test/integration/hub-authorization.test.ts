@@ -4,6 +4,8 @@
  * allowed is never 401/403 and forbidden is exactly 403 with a message naming the role.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
 import { allows, type Permission, type Role } from '../../electron/hub/access';
 import { parseHubConfig } from '../../electron/hub/config';
 import { ROUTE_PERMISSIONS } from '../../electron/hub/http-server';
@@ -121,6 +123,19 @@ describe('authorization on the stream', () => {
     expect(fay.messages.map((m) => m.type).filter((x) => x !== 'reply')).toEqual(['welcome']);
     fay.close();
     vic.close();
+  });
+
+  it('the welcome says who the token is and what it may do; the hub client turns that into canAct', async () => {
+    const vic = await session('viewer');
+    expect(await vic.waitFor('welcome')).toMatchObject({ you: { name: 'vic', role: 'viewer', permissions: ['publish', 'read'] } });
+    vic.close();
+    for (const [role, canAct] of [['viewer', false], ['responder', true]] as const) {
+      const client = new HubClient({ url: t.url, token: TOKENS[role], socket: (u) => new WebSocket(u) as unknown as SocketLike });
+      client.start();
+      await new Promise<void>((resolve) => client.subscribe((s) => s.connection.status === 'live' && resolve()));
+      expect(client.snapshot).toMatchObject({ role, canAct });
+      client.stop();
+    }
   });
 
   it('viewer: reads the stream, cannot command; responder can', async () => {

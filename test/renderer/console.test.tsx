@@ -20,7 +20,7 @@ const key = (k: string) => act(() => void fireEvent.keyDown(document, { key: k }
 describe('incident console', () => {
   it('shows a loading state, then an all-clear state, never a blank page', () => {
     const fake = new FakeApi();
-    fake.state = { connection: { status: 'connecting', attempt: 0 }, incidents: [], seq: -1, stale: true };
+    fake.state = { connection: { status: 'connecting', attempt: 0 }, incidents: [], seq: -1, stale: true, role: null, canAct: true };
     render(<Connected api={fake.api} />);
     expect(screen.getByTestId('list-loading').textContent).toMatch(/Loading incidents/);
     act(() => fake.push({ connection: { status: 'live', since: 0 }, seq: 0, stale: false }));
@@ -59,6 +59,20 @@ describe('incident console', () => {
     expect(fake.api.snooze).toHaveBeenCalledWith(2, '1h');
     key('Escape');
     expect(screen.queryByTestId('incident-detail')).toBeNull();
+  });
+
+  it('a viewer sees incidents but the actions are off, and saying why; a shortcut explains instead of calling the hub', async () => {
+    const fake = mount();
+    act(() => fake.push({ incidents: [summary(1)], role: 'viewer', canAct: false }));
+    await act(async () => void fireEvent.keyDown(document, { key: 'Enter' }));
+    const detail = await screen.findByTestId('incident-detail');
+    const ack = within(detail).getByRole('button', { name: /Acknowledge/ }) as HTMLButtonElement;
+    expect(ack.disabled).toBe(true);
+    expect(ack.title).toBe('Your role (viewer) may only look');
+    expect((within(detail).getByRole('button', { name: /Resolve/ }) as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => void fireEvent.keyDown(document, { key: 'a' }));
+    expect(fake.api.ack).not.toHaveBeenCalled();
+    expect(screen.getByRole('alert').textContent).toContain('Could not acknowledge #1: your role (viewer) may only look');
   });
 
   it('ignores shortcuts while typing in the search box, and / focuses it', () => {

@@ -28,7 +28,7 @@ import { runIncidentAction } from '../incident-actions';
 import type { DeviceRegistry } from '../devices';
 import type { TelemetryService } from '../telemetry';
 import { RunbookRunError, type RunbookService } from '../runbooks/runbook-service';
-import { allows, deniedMessage, type Permission } from '../access';
+import { allows, deniedMessage, permissionsOf, type Permission } from '../access';
 
 export interface StreamServerOptions {
   core: HubCore;
@@ -221,8 +221,9 @@ export class StreamServer {
     const { core } = this.o;
     const committed = core.committedSeq;
     const current = core.seq;
-    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq: current });
-    session.canRead = allows(this.o.auth.roleOf(session.credential), 'read');
+    const role = this.o.auth.roleOf(session.credential);
+    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq: current, you: { name: session.credential, role, permissions: permissionsOf(role) } });
+    session.canRead = allows(role, 'read');
     if (!session.canRead) {
       // Subscribed for publishing (presence), but no incidents: no snapshot, no events.
       session.subscribed = true;

@@ -15,7 +15,7 @@ export const TOKEN_KEY = 'earshot.token';
 const SPEAK_KEY = 'earshot.speak';
 
 export function toHubState(s: HubClientSnapshot): HubState {
-  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale };
+  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct };
 }
 
 const browserClock: AnnouncerClock = {

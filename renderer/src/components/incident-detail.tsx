@@ -75,16 +75,21 @@ export function Actions({ id, status }: { id: number; status: string }) {
   const openSnooze = useEarshot((s) => s.openSnooze);
   const snoozeFor = useEarshot((s) => s.snoozeFor);
   const busy = useEarshot((s) => s.busy.has(id));
+  const canAct = useEarshot((s) => s.hub.canAct);
+  const role = useEarshot((s) => s.hub.role);
   const resolved = status === 'resolved';
+  const off = busy || resolved || !canAct;
+  const why = canAct ? undefined : `Your role${role ? ` (${role})` : ''} may only look`;
   return (
     <div className="actions">
-      <button type="button" disabled={busy || resolved || status === 'acknowledged'} onClick={() => void ack(id)} aria-keyshortcuts="a">
+      {!canAct && <p className="meta">{why}: acknowledging, resolving and snoozing are for responders.</p>}
+      <button type="button" disabled={off || status === 'acknowledged'} title={why} onClick={() => void ack(id)} aria-keyshortcuts="a">
         Acknowledge <kbd>a</kbd>
       </button>
-      <button type="button" disabled={busy || resolved} onClick={() => void resolve(id)} aria-keyshortcuts="r">
+      <button type="button" disabled={off} title={why} onClick={() => void resolve(id)} aria-keyshortcuts="r">
         Resolve <kbd>r</kbd>
       </button>
-      <button type="button" disabled={busy || resolved} onClick={() => openSnooze(id)} aria-keyshortcuts="s" aria-expanded={snoozeFor === id}>
+      <button type="button" disabled={off} title={why} onClick={() => openSnooze(id)} aria-keyshortcuts="s" aria-expanded={snoozeFor === id}>
         Snooze <kbd>s</kbd>
       </button>
       {snoozeFor === id && <SnoozeMenu id={id} />}

@@ -49,7 +49,7 @@ export interface ActionsSlice {
 export type EarshotState = HubSlice & ViewSlice & DetailSlice & ActionsSlice;
 export type EarshotStore = StoreApi<EarshotState>;
 
-const EMPTY_HUB: HubState = { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true };
+const EMPTY_HUB: HubState = { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true };
 
 // ---- selectors: pure, exported, used with atomic subscriptions ----
 
@@ -95,6 +95,11 @@ export function createEarshotStore(api: EarshotApi): EarshotStore {
 
     const run = async (id: number | null, [done, verb]: readonly [string, string], call: (id: number) => Promise<unknown>): Promise<void> => {
       if (id === null) return;
+      const { canAct, role } = get().hub;
+      if (!canAct) {
+        set({ notice: { kind: 'error', text: `Could not ${verb} #${id}: your role${role ? ` (${role})` : ''} may only look` } });
+        return;
+      }
       set((s) => ({ busy: new Set(s.busy).add(id) }));
       try {
         await call(id);
