@@ -34,6 +34,8 @@ import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speec
 
 export interface HttpDeps {
   config: HubConfig;
+  /** Shared with the stream so a credential has one budget (default: a fresh one from config.limits). */
+  limiter?: RateLimiter;
   devices: DeviceRegistry;
   telemetry: TelemetryService;
   library: RunbookLibrary;
@@ -86,7 +88,7 @@ const telemetryRequestSchema = z.object({ device: deviceNameSchema, samples: tel
 
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, core, auth, metrics, log } = deps;
-  const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
+  const limiter = deps.limiter ?? new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
   const consoleDir = findConsoleDir(config.consoleDir);
   const speech = new SpeechService(config.speech);
   if (!consoleDir) log.warn('no built web console found: run `npm run build`; / serves a placeholder');

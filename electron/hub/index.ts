@@ -16,6 +16,7 @@ import { TelemetryService } from './telemetry';
 import { RunbookLibrary } from './runbooks/library';
 import { RunbookService } from './runbooks/runbook-service';
 import { createRequestHandler } from './http-server';
+import { RateLimiter } from './rate-limit';
 import { createLogger, type Logger } from './log';
 import { HubMetrics } from './metrics';
 import { lockDataDir } from './store/data-dir-lock';
@@ -80,7 +81,10 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const telemetry = new TelemetryService(core, log, config.telemetry);
   const library = new RunbookLibrary(config.runbooks.dir, log);
   const runbooks = new RunbookService(library, core, log, config.runbooks.maxOutputBytes);
+  // One set of buckets per credential for HTTP and the stream alike.
+  const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
   const stream: StreamServer = new StreamServer({
+    limiter,
     core,
     devices,
     telemetry,
@@ -94,7 +98,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter });
 
   const servers: Server[] = [];
   const addresses: string[] = [];

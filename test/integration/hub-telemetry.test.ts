@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
 import { TEST_TOKEN, startTestHub, type TestHub } from '../helpers/hub';
+import { TestStreamClient } from '../helpers/stream-client';
 
 let t: TestHub;
 afterEach(() => t?.close());
@@ -56,5 +57,23 @@ describe('telemetry into the hub', () => {
     expect((await t.post('/api/v1/ingest/telemetry', { device: 'x', samples: [] })).status).toBe(400);
     expect((await t.get('/api/v1/telemetry?since=yesterday')).status).toBe(400);
     expect((await t.get('/api/v1/telemetry?device=laptop-1')).body.series.map((s: { metric: string }) => s.metric).sort()).toEqual(['cpu_percent', 'mem_used_bytes']);
+  });
+
+  it('rate-limits publications on the stream, sharing the credential\'s budget with HTTP', async () => {
+    t = await startTestHub({ limits: { ratePerSecond: 0.5, burst: 2, maxBodyBytes: 1_048_576 } });
+    const c = new TestStreamClient(t.url);
+    await c.send({ type: 'hello', token: TEST_TOKEN });
+    await c.waitFor('snapshot');
+    const publish = async (id: string) => {
+      await c.send({ type: 'publish', requestId: id, device: 'd1', publication: { kind: 'device_telemetry', samples: [{ metric: 'cpu_percent', value: 1 }] } } as never);
+      return c.waitFor('reply', (m) => m.requestId === id);
+    };
+    expect(await publish('p1')).toMatchObject({ ok: true });
+    expect(await publish('p2')).toMatchObject({ ok: true });
+    expect(await publish('p3')).toMatchObject({ ok: false, error: { code: 'rate_limited', message: expect.stringMatching(/^too many publications from "admin"; retry after \d+ ms$/) } });
+    const http = await t.post('/api/v1/ingest/telemetry', { device: 'd1', samples: [{ metric: 'cpu_percent', value: 2 }] });
+    expect(http.status).toBe(429);
+    expect(Number(http.headers.get('retry-after'))).toBeGreaterThan(0);
+    c.close();
   });
 });

@@ -29,8 +29,11 @@ import type { DeviceRegistry } from '../devices';
 import type { TelemetryService } from '../telemetry';
 import { RunbookRunError, type RunbookService } from '../runbooks/runbook-service';
 import { allows, deniedMessage, permissionsOf, type Permission } from '../access';
+import type { RateLimiter } from '../rate-limit';
 
 export interface StreamServerOptions {
+  /** Publications share the HTTP telemetry route's bucket per credential. */
+  limiter: RateLimiter;
   core: HubCore;
   devices: DeviceRegistry;
   telemetry: TelemetryService;
@@ -143,6 +146,11 @@ export class StreamServer {
       case 'publish': {
         if (!this.permitted(session, msg.requestId, 'publish')) return;
         const { requestId } = msg;
+        const waitMs = this.o.limiter.take(`${session.credential} telemetry`, Date.now());
+        if (waitMs > 0) {
+          this.send(session, { type: 'reply', requestId, ok: false, error: { code: 'rate_limited', message: `too many publications from "${session.credential}"; retry after ${waitMs} ms` } });
+          return;
+        }
         if (msg.publication.kind === 'device_telemetry') {
           this.o.telemetry.ingest(session.credential, msg.device, msg.publication.samples).then(
             ({ rejected }) =>
