@@ -10,20 +10,20 @@
  * | responder     |   | ✓ | ✓ | ✓ |
  * | viewer        |   | ✓ | ✓ |   |
  * | presence-only |   |   |   |   |
- * (Presence publishing, coming with the presence issue, is open to every person.)
+ * Presence (share your own, see the team's board) is open to every person and to admin.
  */
 import { z } from 'zod';
 
 export const roleSchema = z.enum(['admin', 'sender', 'responder', 'viewer', 'presence-only']);
 export type Role = z.infer<typeof roleSchema>;
-export type Permission = 'ingest' | 'publish' | 'read' | 'act';
+export type Permission = 'ingest' | 'publish' | 'read' | 'act' | 'presence';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
-  admin: new Set(['ingest', 'publish', 'read', 'act']),
+  admin: new Set(['ingest', 'publish', 'read', 'act', 'presence']),
   sender: new Set(['ingest', 'publish']),
-  responder: new Set(['publish', 'read', 'act']),
-  viewer: new Set(['publish', 'read']),
-  'presence-only': new Set(),
+  responder: new Set(['publish', 'read', 'act', 'presence']),
+  viewer: new Set(['publish', 'read', 'presence']),
+  'presence-only': new Set(['presence']),
 };
 
 export function allows(role: Role, permission: Permission): boolean {
@@ -39,6 +39,7 @@ const ACTIONS: Record<Permission, string> = {
   publish: 'publish device data',
   read: 'read incidents',
   act: 'act on incidents',
+  presence: 'share or see presence',
 };
 
 /** The 403 message: names the role and what it may not do. */

@@ -105,6 +105,11 @@ export const hubConfigSchema = z
       })
       .strict()
       .default({ maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, detect: true }),
+    /** Opt-in presence: how long its history is kept. */
+    presence: z
+      .object({ retentionDays: z.number().positive().max(365).default(7) })
+      .strict()
+      .default({ retentionDays: 7 }),
     /** Markdown runbooks matched to incidents by label (samples: resources/runbooks). */
     runbooks: z
       .object({

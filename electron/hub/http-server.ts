@@ -31,11 +31,13 @@ import type { RunbookLibrary } from './runbooks/library';
 import { RunbookRunError, type RunbookService } from './runbooks/runbook-service';
 import { formatMatcher } from '../../shared/runbooks/matchers';
 import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speech-route';
+import { PresenceError, presencePublicationSchema, type PresenceService } from './presence';
 
 export interface HttpDeps {
   config: HubConfig;
   /** Shared with the stream so a credential has one budget (default: a fresh one from config.limits). */
   limiter?: RateLimiter;
+  presence: PresenceService;
   devices: DeviceRegistry;
   telemetry: TelemetryService;
   library: RunbookLibrary;
@@ -75,7 +77,14 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   incident_ack: 'act',
   incident_resolve: 'act',
   incident_snooze: 'act',
+  presence_board: 'presence',
+  presence_publish: 'presence',
+  presence_consent: 'presence',
+  presence_withdraw: 'presence',
+  presence_delete: 'presence',
 };
+
+const presenceHttpSchema = presencePublicationSchema.extend({ device: deviceNameSchema }).strict();
 
 interface Route {
   method: 'GET' | 'POST';
@@ -388,6 +397,51 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/ack$/, name: 'incident_ack', handler: incidentAction('ack') },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/resolve$/, name: 'incident_resolve', handler: incidentAction('resolve') },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/snooze$/, name: 'incident_snooze', handler: incidentAction('snooze') },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/presence$/,
+      name: 'presence_board',
+      handler: (ctx) => {
+        const who = requireCredential(ctx);
+        rateLimit(who, 'api');
+        sendJson(ctx.res, 200, { you: { person: who, sharing: deps.presence.hasConsent(who) }, people: deps.presence.board() });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/api\/v1\/presence$/,
+      name: 'presence_publish',
+      handler: async (ctx) => {
+        const who = requireCredential(ctx);
+        rateLimit(who, 'telemetry');
+        const parsed = presenceHttpSchema.safeParse(parseJson(await readBody(ctx.req, config.limits.maxBodyBytes)));
+        if (!parsed.success) throw new HttpError(400, 'invalid_body', 'the presence is not valid', describeIssues(parsed.error));
+        try {
+          deps.presence.publish(who, parsed.data.device, { state: parsed.data.state, since: parsed.data.since });
+        } catch (err) {
+          if (err instanceof PresenceError) throw new HttpError(409, err.code, err.message);
+          throw err;
+        }
+        sendJson(ctx.res, 202, { accepted: true });
+      },
+    },
+    ...(
+      [
+        ['presence_consent', 'consent', async (who: string) => ({ sharing: (await deps.presence.consent(who), true) })],
+        ['presence_withdraw', 'withdraw', async (who: string) => ({ sharing: (await deps.presence.withdraw(who), false) })],
+        ['presence_delete', 'delete', async (who: string) => ({ sharing: false, deleted: await deps.presence.deleteAll(who) })],
+      ] as const
+    ).map(([name, path, run]): Route => ({
+      method: 'POST',
+      pattern: new RegExp(`^/api/v1/presence/${path}$`),
+      name,
+      handler: async (ctx) => {
+        const who = requireCredential(ctx);
+        rateLimit(who, 'api');
+        ctx.req.resume();
+        sendJson(ctx.res, 200, { person: who, ...(await run(who)) });
+      },
+    })),
     {
       method: 'GET',
       pattern: /^\/(?:$|index\.html$|assets\/[\w.-]+$|favicon\.ico$)/,

@@ -278,9 +278,11 @@ function emptyBatch(): PendingBatch {
  * Same shape as `{ type: 'event', seq, event, incident }` in shared/protocol/stream.ts.
  */
 function toBroadcast(event: HubEvent, dataJson: string, state: EngineState): Broadcast {
-  const inc = state.incidents.get(event.incidentId) as IncidentRecord;
+  const inc = state.incidents.get(event.incidentId);
   const envelope = JSON.stringify({ seq: event.seq, ts: event.ts, incidentId: event.incidentId, actor: event.actor, type: event.type });
-  const message = `{"type":"event","seq":${event.seq},"event":${envelope.slice(0, -1)},"data":${dataJson}},"incident":${JSON.stringify(toSummary(inc))}}`;
+  // Hub-level events (incidentId 0) have no incident; clients still need their seq (no gaps).
+  const incident = inc ? `,"incident":${JSON.stringify(toSummary(inc))}` : '';
+  const message = `{"type":"event","seq":${event.seq},"event":${envelope.slice(0, -1)},"data":${dataJson}}${incident}}`;
   return { seq: event.seq, message };
 }
 

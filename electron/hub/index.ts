@@ -17,6 +17,7 @@ import { RunbookLibrary } from './runbooks/library';
 import { RunbookService } from './runbooks/runbook-service';
 import { createRequestHandler } from './http-server';
 import { RateLimiter } from './rate-limit';
+import { PresenceService } from './presence';
 import { createLogger, type Logger } from './log';
 import { HubMetrics } from './metrics';
 import { lockDataDir } from './store/data-dir-lock';
@@ -34,6 +35,7 @@ export interface RunningHub {
   addresses: string[];
   config: HubConfig;
   core: HubCore;
+  presence: PresenceService;
   /** Set when no token was configured and the hub made (or reused) one in the data dir. */
   generatedToken?: string;
   close(): Promise<void>;
@@ -83,8 +85,10 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const runbooks = new RunbookService(library, core, log, config.runbooks.maxOutputBytes);
   // One set of buckets per credential for HTTP and the stream alike.
   const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
+  const presence = new PresenceService(config.dataDir, core, log, config.presence);
   const stream: StreamServer = new StreamServer({
     limiter,
+    presence,
     core,
     devices,
     telemetry,
@@ -98,7 +102,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter, presence });
 
   const servers: Server[] = [];
   const addresses: string[] = [];
@@ -124,6 +128,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       await Promise.all(servers.map(closeServer));
       stream.close();
       await core.close();
+      presence.close();
       store.close();
       unlock();
       throw err;
@@ -150,13 +155,16 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       await Promise.all(servers.map(closeServer));
       library.close();
       await core.close();
+      presence.close();
       store.close();
       unlock();
       log.info('hub stopped', { events: store.lastSeq });
     })();
     return closing;
   };
-  return { url, port, addresses, config, core, close, ...(generatedToken ? { generatedToken } : {}) };
+  // Retention runs at start too (a hub that was off for a week deletes on the way up).
+  void presence.prune().catch((err: unknown) => log.error('presence retention failed', { err }));
+  return { url, port, addresses, config, core, presence, close, ...(generatedToken ? { generatedToken } : {}) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

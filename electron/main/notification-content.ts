@@ -1,5 +1,5 @@
 /** What a desktop notification says for a stream event; null when it is not worth one. */
-import type { ServerMessage } from '../../shared/protocol/stream';
+import type { IncidentEventMessage } from '../../shared/hub-client/hub-client';
 
 export interface NotificationContent {
   incidentId: number;
@@ -10,7 +10,7 @@ export interface NotificationContent {
 
 const MAX_BODY = 240;
 
-export function notificationFor(message: Extract<ServerMessage, { type: 'event' }>): NotificationContent | null {
+export function notificationFor(message: IncidentEventMessage): NotificationContent | null {
   const { event, incident } = message;
   const fresh = event.type === 'incident.triggered';
   const retriggered = event.type === 'incident.retriggered';

@@ -75,7 +75,7 @@ export const DEFAULT_ANNOUNCER_SETTINGS: AnnouncerSettings = {
 const PRIORITY: Record<Severity, number> = { critical: 3, error: 2, warning: 1, info: 0 };
 const CONFIRMATION_PRIORITY = 4;
 
-type EventMessage = Extract<ServerMessage, { type: 'event' }>;
+type EventMessage = Extract<ServerMessage, { type: 'event' }> & { incident: NonNullable<Extract<ServerMessage, { type: 'event' }>['incident']> };
 
 export class Announcer {
   private settings: AnnouncerSettings;

@@ -70,7 +70,9 @@ export class CommandError extends Error {
 }
 
 type Listener = (snapshot: HubClientSnapshot) => void;
-type EventListener = (message: Extract<ServerMessage, { type: 'event' }>) => void;
+/** An incident's event (hub-level events, which have no incident, are not passed on). */
+export type IncidentEventMessage = Extract<ServerMessage, { type: 'event' }> & { incident: NonNullable<Extract<ServerMessage, { type: 'event' }>['incident']> };
+type EventListener = (message: IncidentEventMessage) => void;
 
 const OPEN = 1;
 
@@ -269,10 +271,12 @@ export class HubClient {
           return;
         }
         this.seq = message.seq;
+        const { incident } = message;
+        if (!incident) return; // a hub-level fact (audit): nothing to show or announce
         const next = new Map(this.incidents);
-        next.set(message.incident.id, message.incident);
+        next.set(incident.id, incident);
         this.incidents = next;
-        for (const l of this.eventListeners) l(message);
+        for (const l of this.eventListeners) l({ ...message, incident });
         this.emit();
         return;
       }

@@ -121,7 +121,9 @@ export type Command =
   | { kind: 'snooze'; incidentId: number; actor: string; untilMs: number; via?: string }
   | { kind: 'tick' }
   /** Runbook steps are recorded, not decided: the engine only checks the incident exists. */
-  | { kind: 'record'; incidentId: number; actor: string; body: Extract<EventBody, { type: 'runbook.step.started' | 'runbook.step.finished' }> };
+  | { kind: 'record'; incidentId: number; actor: string; body: Extract<EventBody, { type: 'runbook.step.started' | 'runbook.step.finished' }> }
+  /** Hub-level facts for the audit chain (no incident). */
+  | { kind: 'audit'; actor: string; body: Extract<EventBody, { type: 'presence.consented' | 'presence.withdrawn' | 'presence.deleted' }> };
 
 export class EngineError extends Error {
   constructor(
@@ -191,6 +193,8 @@ export function decide(state: EngineState, command: Command, nowMs: number, conf
     }
     case 'tick':
       return { drafts: decideTick(state, nowMs, config) };
+    case 'audit':
+      return { drafts: [{ ...command.body, incidentId: 0, actor: command.actor } as EventDraft] };
     case 'record': {
       const inc = mustFind(state, command.incidentId);
       return { incidentId: inc.id, drafts: [{ ...command.body, incidentId: inc.id, actor: command.actor } as EventDraft] };
@@ -341,6 +345,11 @@ export function touchAlerts(state: EngineState, key: string, fingerprints: Itera
 
 export function apply(state: EngineState, event: HubEvent, config: EngineConfig): void {
   const at = event.ts;
+  if (event.incidentId === 0) {
+    // A hub-level fact: on the record (the audit chain), no incident state to change.
+    state.lastSeq = Math.max(state.lastSeq, event.seq);
+    return;
+  }
   let inc = state.incidents.get(event.incidentId);
   if (event.type === 'incident.triggered') {
     const { key, source, severity, routingKey, ...meta } = event.data;
@@ -488,6 +497,12 @@ export function describeEvent(event: HubEvent, inc: IncidentRecord): string {
       const how = d.timedOut ? 'timed out' : d.error ? `failed: ${d.error}` : d.httpStatus !== undefined ? `HTTP ${d.httpStatus}` : `exit ${d.exitCode ?? d.signal ?? '?'}`;
       return `"${d.stepTitle}" ${how} after ${(d.durationMs / 1000).toFixed(1)} s (${d.outputBytes} bytes of output${d.truncated ? ', cut' : ''})`;
     }
+    case 'presence.consented':
+      return `${event.data.person} started sharing presence (${event.data.shares.join(', ')})`;
+    case 'presence.withdrawn':
+      return `${event.data.person} stopped sharing presence`;
+    case 'presence.deleted':
+      return `${event.data.person}'s presence data deleted (${event.data.records} records, ${event.data.why === 'request' ? 'on request' : 'retention'})`;
     case 'incident.resolved':
       switch (event.data.reason) {
         case 'manual':

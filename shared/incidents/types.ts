@@ -104,14 +104,24 @@ export const eventBodySchema = z.discriminatedUnion('type', [
       error: z.string().optional(),
     }),
   }),
+  /**
+   * Hub-level facts (incidentId 0, no incident): presence consent, withdrawal and
+   * deletion. They record that it happened and who — never the presence data itself.
+   */
+  z.object({ type: z.literal('presence.consented'), data: z.object({ person: z.string(), shares: z.array(z.string()) }) }),
+  z.object({ type: z.literal('presence.withdrawn'), data: z.object({ person: z.string() }) }),
+  z.object({ type: z.literal('presence.deleted'), data: z.object({ person: z.string(), records: z.number().int().nonnegative(), why: z.enum(['request', 'retention']) }) }),
 ]);
 export type EventBody = z.infer<typeof eventBodySchema>;
+/** Event types that belong to the hub, not to an incident (incidentId 0). */
+export const HUB_LEVEL_EVENTS: ReadonlySet<EventBody['type']> = new Set(['presence.consented', 'presence.withdrawn', 'presence.deleted']);
 export type EventType = EventBody['type'];
 
 export const eventEnvelopeSchema = z.object({
   seq: z.number().int().positive(),
   ts: z.string(),
-  incidentId: z.number().int().positive(),
+  /** 0 for hub-level events (HUB_LEVEL_EVENTS). */
+  incidentId: z.number().int().nonnegative(),
   actor: z.string(),
 });
 export const hubEventSchema = z.intersection(eventEnvelopeSchema, eventBodySchema);

@@ -54,6 +54,8 @@ export const telemetryBatchSchema = z.array(telemetrySampleSchema).min(1).max(1_
 export const publicationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('audio_metrics'), data: audioMetricsSchema }),
   z.object({ kind: z.literal('device_telemetry'), samples: telemetryBatchSchema }),
+  /** The publishing person's derived presence (only accepted after they consented). */
+  z.object({ kind: z.literal('device_presence'), state: z.enum(['present', 'away', 'unknown']), since: z.string().datetime({ offset: true }) }),
 ]);
 export type Publication = z.infer<typeof publicationSchema>;
 
@@ -111,14 +113,14 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     hubVersion: z.string(),
     seq: z.number().int(),
     /** Who the token is and what it may do (hubs before roles send neither). */
-    you: z.object({ name: z.string().max(100), role: z.string().max(50), permissions: z.array(z.enum(['ingest', 'publish', 'read', 'act'])).max(4) }).optional(),
+    you: z.object({ name: z.string().max(100), role: z.string().max(50), permissions: z.array(z.enum(['ingest', 'publish', 'read', 'act', 'presence'])).max(5) }).optional(),
   }),
   /** State as of `seq`: open incidents and the most recently resolved ones. */
   z.object({ type: z.literal('snapshot'), seq: z.number().int(), incidents: z.array(incidentSummarySchema) }),
   /** Sent before a replay: events fromSeq+1 … toSeq follow, then live events (after toSeq). */
   z.object({ type: z.literal('resume'), fromSeq: z.number().int(), toSeq: z.number().int() }),
   /** One committed event and the incident as it stood right after it. */
-  z.object({ type: z.literal('event'), seq: z.number().int(), event: hubEventSchema, incident: incidentSummarySchema }),
+  z.object({ type: z.literal('event'), seq: z.number().int(), event: hubEventSchema, incident: incidentSummarySchema.optional() }),
   z.object({
     type: z.literal('reply'),
     requestId: z.string(),

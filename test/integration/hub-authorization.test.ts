@@ -39,6 +39,11 @@ const CALLS: { route: string; method: 'GET' | 'POST'; path: string; body?: unkno
   { route: 'incident_ack', method: 'POST', path: '/api/v1/incidents/1/ack', body: { actor: 'a' } },
   { route: 'incident_resolve', method: 'POST', path: '/api/v1/incidents/1/resolve', body: { actor: 'a' } },
   { route: 'incident_snooze', method: 'POST', path: '/api/v1/incidents/1/snooze', body: { actor: 'a', duration: '1h' } },
+  { route: 'presence_board', method: 'GET', path: '/api/v1/presence' },
+  { route: 'presence_publish', method: 'POST', path: '/api/v1/presence', body: { device: 'd1', state: 'present', since: '2026-11-21T09:00:00Z' } },
+  { route: 'presence_consent', method: 'POST', path: '/api/v1/presence/consent' },
+  { route: 'presence_withdraw', method: 'POST', path: '/api/v1/presence/withdraw' },
+  { route: 'presence_delete', method: 'POST', path: '/api/v1/presence/delete' },
 ];
 
 let t: TestHub;
@@ -79,7 +84,7 @@ describe('authorization: every role × every route', () => {
         if (allows(role, permission)) expect([c.route, res.status]).not.toEqual([c.route, expect.toSatisfy((s: number) => s === 401 || s === 403)]);
         else {
           expect([c.route, res.status]).toEqual([c.route, 403]);
-          expect(res.body.error.message).toBe(`"${NAMES[role]}" (role ${role}) may not ${{ ingest: 'send alerts', publish: 'publish device data', read: 'read incidents', act: 'act on incidents' }[permission]}`);
+          expect(res.body.error.message).toBe(`"${NAMES[role]}" (role ${role}) may not ${{ ingest: 'send alerts', publish: 'publish device data', read: 'read incidents', act: 'act on incidents', presence: 'share or see presence' }[permission]}`);
         }
       }
       // PagerDuty answers in its own shape, with routing_key as the credential.
@@ -127,7 +132,7 @@ describe('authorization on the stream', () => {
 
   it('the welcome says who the token is and what it may do; the hub client turns that into canAct', async () => {
     const vic = await session('viewer');
-    expect(await vic.waitFor('welcome')).toMatchObject({ you: { name: 'vic', role: 'viewer', permissions: ['publish', 'read'] } });
+    expect(await vic.waitFor('welcome')).toMatchObject({ you: { name: 'vic', role: 'viewer', permissions: ['publish', 'read', 'presence'] } });
     vic.close();
     for (const [role, canAct] of [['viewer', false], ['responder', true]] as const) {
       const client = new HubClient({ url: t.url, token: TOKENS[role], socket: (u) => new WebSocket(u) as unknown as SocketLike });

@@ -70,7 +70,7 @@ describe('hub stream', () => {
     const reply = await a.waitFor('reply', (m) => m.requestId === 'r1');
     expect(reply).toMatchObject({ ok: true, incident: { status: 'acknowledged', acknowledgedBy: 'alice' } });
     const seen = await b.waitFor('event', (m) => m.event.type === 'incident.acknowledged');
-    expect(seen.incident.acknowledgedBy).toBe('alice');
+    expect(seen.incident?.acknowledgedBy).toBe('alice');
 
     await a.send({ type: 'command', requestId: 'r2', command: { action: 'snooze', incidentId: 1, actor: 'alice', duration: '1h' } });
     expect((await a.waitFor('reply', (m) => m.requestId === 'r2')).incident?.snoozedUntil).toBeDefined();

@@ -30,10 +30,12 @@ import type { TelemetryService } from '../telemetry';
 import { RunbookRunError, type RunbookService } from '../runbooks/runbook-service';
 import { allows, deniedMessage, permissionsOf, type Permission } from '../access';
 import type { RateLimiter } from '../rate-limit';
+import { PresenceError, type PresenceService } from '../presence';
 
 export interface StreamServerOptions {
   /** Publications share the HTTP telemetry route's bucket per credential. */
   limiter: RateLimiter;
+  presence: PresenceService;
   core: HubCore;
   devices: DeviceRegistry;
   telemetry: TelemetryService;
@@ -144,7 +146,7 @@ export class StreamServer {
         this.send(session, msg.requestId === undefined ? { type: 'pong' } : { type: 'pong', requestId: msg.requestId });
         return;
       case 'publish': {
-        if (!this.permitted(session, msg.requestId, 'publish')) return;
+        if (!this.permitted(session, msg.requestId, msg.publication.kind === 'device_presence' ? 'presence' : 'publish')) return;
         const { requestId } = msg;
         const waitMs = this.o.limiter.take(`${session.credential} telemetry`, Date.now());
         if (waitMs > 0) {
@@ -157,6 +159,15 @@ export class StreamServer {
               this.send(session, rejected.length ? { type: 'reply', requestId, ok: false, error: { code: 'rejected', message: rejected.join('; ') } } : { type: 'reply', requestId, ok: true }),
             () => this.send(session, { type: 'reply', requestId, ok: false, error: { code: 'server_error', message: 'the hub could not take the samples' } }),
           );
+          return;
+        }
+        if (msg.publication.kind === 'device_presence') {
+          try {
+            this.o.presence.publish(session.credential, msg.device, msg.publication);
+            this.send(session, { type: 'reply', requestId, ok: true });
+          } catch (err) {
+            this.send(session, { type: 'reply', requestId, ok: false, error: err instanceof PresenceError ? { code: err.code, message: err.message } : { code: 'server_error', message: 'the hub could not store the presence' } });
+          }
           return;
         }
         this.o.devices.put(session.credential, msg.device, msg.publication);
