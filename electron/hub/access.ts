@@ -3,14 +3,14 @@
  * needs one permission. Machine tokens (`tokens` in the config) default to `admin`,
  * as before roles existed; people's tokens (`people`) carry the person's role.
  *
- * | role          | ingest alerts | publish (telemetry, device status) | read incidents | act (ack, resolve, snooze, run steps) |
- * |---------------|---|---|---|---|
- * | admin         | ✓ | ✓ | ✓ | ✓ |
- * | sender        | ✓ | ✓ |   |   |
- * | responder     |   | ✓ | ✓ | ✓ |
- * | viewer        |   | ✓ | ✓ |   |
- * | presence-only |   |   |   |   |
- * Presence (share your own, see the team's board) is open to every person and to admin.
+ * | role          | ingest alerts | publish (telemetry, device status) | read incidents | act (ack, resolve, snooze, run steps) | presence |
+ * |---------------|---|---|---|---|---|
+ * | admin         | ✓ | ✓ | ✓ | ✓ | ✓ |
+ * | sender        | ✓ | ✓ |   |   |   |
+ * | responder     |   | ✓ | ✓ | ✓ | ✓ |
+ * | viewer        |   | ✓ | ✓ |   | ✓ |
+ * | presence-only |   |   |   |   | ✓ |
+ * Presence = share your own (after consenting) and see the team's board.
  */
 import { z } from 'zod';
 
