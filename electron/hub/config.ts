@@ -11,6 +11,7 @@ import { durationSchema } from '../../shared/duration';
 import { severitySchema } from '../../shared/incidents/types';
 import { describeIssues } from '../../shared/zod-issues';
 import { roleSchema, type Role } from './access';
+import { rotationSchema } from './escalation/rotation';
 
 export const DEFAULT_PORT = 8725;
 
@@ -105,6 +106,23 @@ export const hubConfigSchema = z
       })
       .strict()
       .default({ maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, detect: true }),
+    /** Teams: an on-call rotation of people and an escalation policy, for incidents matching `match` (labels). */
+    teams: z
+      .array(
+        z
+          .object({
+            id: z.string().min(1).max(64).regex(/^[A-Za-z0-9_.@-]+$/, 'letters, digits and _ . @ - only'),
+            /** Label values an incident must have (group or common labels); {} matches every incident. */
+            match: z.record(z.string(), z.string()).default({}),
+            rotation: rotationSchema,
+            escalation: z
+              .object({ waitMinutes: z.number().positive().max(1_440).default(5), levels: z.number().int().min(1).max(20).default(3) })
+              .strict()
+              .default({ waitMinutes: 5, levels: 3 }),
+          })
+          .strict(),
+      )
+      .default([]),
     /** Opt-in presence: how long its history is kept. */
     presence: z
       .object({ retentionDays: z.number().positive().max(365).default(7) })
@@ -134,6 +152,12 @@ export const hubConfigSchema = z
   .superRefine((c, ctx) => {
     const names = new Set(c.tokens.map((t) => t.name));
     const secrets = new Set(c.tokens.map((t) => t.token));
+    const ids = new Set(c.people.map((p) => p.id));
+    c.teams.forEach((t, i) =>
+      t.rotation.people.forEach((person, j) => {
+        if (!ids.has(person)) ctx.addIssue({ code: 'custom', path: ['teams', i, 'rotation', 'people', j], message: `"${person}" is not in people` });
+      }),
+    );
     c.people.forEach((p, i) => {
       if (names.has(p.id)) ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `"${p.id}" is already a token or person name` });
       names.add(p.id);

@@ -18,6 +18,8 @@ import { RunbookService } from './runbooks/runbook-service';
 import { createRequestHandler } from './http-server';
 import { RateLimiter } from './rate-limit';
 import { PresenceService } from './presence';
+import type { Clock } from './escalation/engine';
+import { EscalationService } from './escalation/service';
 import { createLogger, type Logger } from './log';
 import { HubMetrics } from './metrics';
 import { lockDataDir } from './store/data-dir-lock';
@@ -44,6 +46,8 @@ export interface RunningHub {
 export interface StartHubOptions {
   log?: Logger;
   now?: () => number;
+  /** The escalation engine's clock (tests move it by hand). */
+  clock?: Clock;
 }
 
 export async function startHub(config: HubConfig, options: StartHubOptions = {}): Promise<RunningHub> {
@@ -86,6 +90,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   // One set of buckets per credential for HTTP and the stream alike.
   const limiter = new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
   const presence = new PresenceService(config.dataDir, core, log, config.presence);
+  const escalation = new EscalationService(config.teams, core, presence, log, options.clock);
   const stream: StreamServer = new StreamServer({
     limiter,
     presence,
@@ -127,6 +132,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       }
       await Promise.all(servers.map(closeServer));
       stream.close();
+      escalation.close();
       await core.close();
       presence.close();
       store.close();
@@ -154,6 +160,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       stream.close();
       await Promise.all(servers.map(closeServer));
       library.close();
+      escalation.close();
       await core.close();
       presence.close();
       store.close();

@@ -53,6 +53,20 @@ CREATE INDEX IF NOT EXISTS presence_at ON presence (at);
 export class PresenceService {
   private readonly db: Database.Database;
   private readonly timer: NodeJS.Timeout;
+  private readonly listeners = new Set<(person: string) => void>();
+
+  /** Called after a person's published state is stored. */
+  onChange(listener: (person: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** A consenting person's latest state; `unknown` for everyone else (never opted in, or withdrew). */
+  stateOf(person: string): BoardEntry['state'] {
+    if (!this.hasConsent(person)) return 'unknown';
+    const row = this.db.prepare('SELECT state FROM presence WHERE person = ? ORDER BY at DESC, id DESC LIMIT 1').get(person) as { state: BoardEntry['state'] } | undefined;
+    return row?.state ?? 'unknown';
+  }
 
   constructor(
     dataDir: string,
@@ -90,6 +104,7 @@ export class PresenceService {
   publish(person: string, device: string, p: PresencePublication): void {
     if (!this.hasConsent(person)) throw new PresenceError('no_consent', `"${person}" has not turned presence sharing on; nothing was stored`);
     this.db.prepare('INSERT INTO presence (person, device, state, since, at) VALUES (?, ?, ?, ?, ?)').run(person, device, p.state, p.since, this.now());
+    for (const l of this.listeners) l(person);
   }
 
   /** Each consenting person's latest state. */

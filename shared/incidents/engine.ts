@@ -121,7 +121,7 @@ export type Command =
   | { kind: 'snooze'; incidentId: number; actor: string; untilMs: number; via?: string }
   | { kind: 'tick' }
   /** Runbook steps are recorded, not decided: the engine only checks the incident exists. */
-  | { kind: 'record'; incidentId: number; actor: string; body: Extract<EventBody, { type: 'runbook.step.started' | 'runbook.step.finished' }> }
+  | { kind: 'record'; incidentId: number; actor: string; body: Extract<EventBody, { type: 'runbook.step.started' | 'runbook.step.finished' | 'incident.notified' }> }
   /** Hub-level facts for the audit chain (no incident). */
   | { kind: 'audit'; actor: string; body: Extract<EventBody, { type: 'presence.consented' | 'presence.withdrawn' | 'presence.deleted' }> };
 
@@ -433,6 +433,7 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       break;
     case 'runbook.step.started':
     case 'runbook.step.finished':
+    case 'incident.notified':
       break; // on the record (timeline, audit chain); the incident's state does not change
     case 'incident.resolved':
       inc.status = 'resolved';
@@ -496,6 +497,11 @@ export function describeEvent(event: HubEvent, inc: IncidentRecord): string {
       const d = event.data;
       const how = d.timedOut ? 'timed out' : d.error ? `failed: ${d.error}` : d.httpStatus !== undefined ? `HTTP ${d.httpStatus}` : `exit ${d.exitCode ?? d.signal ?? '?'}`;
       return `"${d.stepTitle}" ${how} after ${(d.durationMs / 1000).toFixed(1)} s (${d.outputBytes} bytes of output${d.truncated ? ', cut' : ''})`;
+    }
+    case 'incident.notified': {
+      const d = event.data;
+      const why = d.reason === 'nobody present' ? 'nobody present, so everyone' : d.reason === 'previous away' ? `${d.skipped.join(', ')} away` : d.reason === 'not acknowledged' ? 'not acknowledged in time' : 'on call';
+      return `Notified ${d.people.join(', ')} (${d.team}, level ${d.level}: ${why})`;
     }
     case 'presence.consented':
       return `${event.data.person} started sharing presence (${event.data.shares.join(', ')})`;

@@ -104,6 +104,17 @@ export const eventBodySchema = z.discriminatedUnion('type', [
       error: z.string().optional(),
     }),
   }),
+  /** Escalation notified people about the incident (who, at which level, why, who was skipped as away). */
+  z.object({
+    type: z.literal('incident.notified'),
+    data: z.object({
+      team: z.string(),
+      level: z.number().int().positive(),
+      people: z.array(z.string()).min(1),
+      reason: z.enum(['first', 'not acknowledged', 'previous away', 'nobody present']),
+      skipped: z.array(z.string()),
+    }),
+  }),
   /**
    * Hub-level facts (incidentId 0, no incident): presence consent, withdrawal and
    * deletion. They record that it happened and who — never the presence data itself.

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseHubConfig, type HubConfigInput } from '../../electron/hub/config';
-import { startHub, type RunningHub } from '../../electron/hub/index';
+import { startHub, type RunningHub, type StartHubOptions } from '../../electron/hub/index';
 import { createLogger } from '../../electron/hub/log';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
@@ -22,7 +22,7 @@ export function tempDir(prefix = 'earshot-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export async function startTestHub(overrides: Partial<HubConfigInput> = {}, dataDir = tempDir()): Promise<TestHub> {
+export async function startTestHub(overrides: Partial<HubConfigInput> = {}, dataDir = tempDir(), options: StartHubOptions = {}): Promise<TestHub> {
   const config = parseHubConfig({
     port: 0,
     hosts: ['127.0.0.1'],
@@ -31,7 +31,7 @@ export async function startTestHub(overrides: Partial<HubConfigInput> = {}, data
     logLevel: 'silent',
     ...overrides,
   });
-  const hub = await startHub(config, { log: createLogger('silent') });
+  const hub = await startHub(config, { log: createLogger('silent'), ...options });
   const auth = { authorization: `Bearer ${TEST_TOKEN}` };
   const call = async (method: string, path: string, body: unknown, headers: Record<string, string>) => {
     const res = await fetch(hub.url + path, {

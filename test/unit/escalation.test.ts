@@ -1,35 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { EscalationEngine, type Clock, type Notification } from '../../electron/hub/escalation/engine';
+import { EscalationEngine, type Notification } from '../../electron/hub/escalation/engine';
+import { FakeClock } from '../helpers/fake-clock';
 import { nextHandover, onCallOrder, rotationSchema } from '../../electron/hub/escalation/rotation';
 import type { PresenceState } from '../../shared/presence/presence';
-
-/** A clock the test moves by hand. */
-class FakeClock implements Clock {
-  t = Date.UTC(2026, 10, 21, 3, 0);
-  private timers = new Map<number, { at: number; fn: () => void }>();
-  private nextId = 1;
-  now = () => this.t;
-  setTimeout = (fn: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  };
-  clearTimeout = (h: unknown) => void this.timers.delete(h as number);
-  advance(ms: number): void {
-    const until = this.t + ms;
-    for (;;) {
-      const due = [...this.timers.entries()].filter(([, x]) => x.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = until;
-  }
-  get pending(): number {
-    return this.timers.size;
-  }
-}
 
 function setup(presence: Record<string, PresenceState> = {}) {
   const clock = new FakeClock();
@@ -84,7 +57,7 @@ describe('escalation engine (fake clock)', () => {
     clock.advance(MIN);
     presence['ana'] = 'away';
     engine.presenceChanged('ana');
-    expect(sent.at(-1)).toMatchObject({ people: ['bo'], reason: 'previous away', at: clock.t });
+    expect(sent.at(-1)).toMatchObject({ people: ['bo'], reason: 'previous away', skipped: ['ana'], at: clock.t });
     presence['cy'] = 'away';
     engine.presenceChanged('cy'); // not the one it is waiting on: nothing happens
     expect(sent).toHaveLength(2);

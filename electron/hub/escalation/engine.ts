@@ -89,7 +89,7 @@ export class EscalationEngine {
       const current = run.order[(run.cursor - 1 + run.order.length) % run.order.length];
       if (current === person && run.level < run.policy.levels) {
         this.o.clock.clearTimeout(run.timer);
-        this.step(id, run, 'previous away');
+        this.step(id, run, 'previous away', [person]);
       }
     }
   }
@@ -103,14 +103,16 @@ export class EscalationEngine {
     return this.running.has(incidentId);
   }
 
-  private step(incidentId: number, run: Running, reason: NotifyReason): void {
+  private step(incidentId: number, run: Running, reason: NotifyReason, awayNow: string[] = []): void {
     const n = run.order.length;
-    const skipped: string[] = [];
+    const skipped: string[] = [...awayNow];
     let chosen: string | undefined;
     for (let tries = 0; tries < n; tries++) {
       const candidate = run.order[run.cursor % n] as string;
       run.cursor++;
-      if (this.o.presence(candidate) === 'away') skipped.push(candidate);
+      if (this.o.presence(candidate) === 'away') {
+        if (!skipped.includes(candidate)) skipped.push(candidate);
+      }
       else {
         chosen = candidate;
         break;

@@ -1,0 +1,73 @@
+/**
+ * Escalation wired into the hub: a triggered (or re-triggered) incident that matches
+ * a team starts that team's policy on its rotation's order right now; an
+ * acknowledgement, snooze or resolve stops it; a person going away moves on at once.
+ * Every notification is an `incident.notified` event, so it is in the incident's
+ * timeline, the audit chain and every client's stream.
+ */
+import type { HubConfig } from '../config';
+import type { HubCore } from '../hub-core';
+import type { Logger } from '../log';
+import type { PresenceService } from '../presence';
+import { EscalationEngine, realClock, type Clock } from './engine';
+import { onCallOrder } from './rotation';
+
+type Team = HubConfig['teams'][number];
+
+const START = new Set(['incident.triggered', 'incident.retriggered']);
+const STOP = new Set(['incident.acknowledged', 'incident.snoozed', 'incident.resolved']);
+
+export class EscalationService {
+  private readonly engine: EscalationEngine;
+  private readonly teamOf = new Map<number, string>();
+  private readonly offs: (() => void)[] = [];
+
+  constructor(
+    private readonly teams: readonly Team[],
+    private readonly core: HubCore,
+    presence: PresenceService,
+    private readonly log: Logger,
+    private readonly clock: Clock = realClock,
+  ) {
+    this.engine = new EscalationEngine({
+      clock,
+      presence: (person) => presence.stateOf(person),
+      notify: (n) => {
+        const team = this.teamOf.get(n.incidentId) ?? '?';
+        this.core
+          .submit({ kind: 'record', incidentId: n.incidentId, actor: 'escalation', body: { type: 'incident.notified', data: { team, level: n.level, people: n.people, reason: n.reason, skipped: n.skipped } } })
+          .catch((err: unknown) => this.log.error('could not record a notification', { err, incident: n.incidentId }));
+      },
+    });
+    if (teams.length === 0) return; // nothing to do: not even a listener on the hot path
+    this.offs.push(core.onBroadcast((b) => this.onBroadcast(b.message)));
+    this.offs.push(presence.onChange((person) => this.engine.presenceChanged(person)));
+  }
+
+  /** Who is being notified for an incident (for announcement routing). */
+  notifiedFor(incidentId: number): ReadonlySet<string> {
+    return this.engine.notifiedFor(incidentId);
+  }
+
+  private onBroadcast(message: string): void {
+    // Cheap test first: most events are alert updates.
+    if (!message.includes('"type":"incident.')) return;
+    const { event, incident } = JSON.parse(message) as { event: { type: string; incidentId: number }; incident?: { groupLabels: Record<string, string>; commonLabels: Record<string, string> } };
+    if (STOP.has(event.type)) {
+      this.engine.stop(event.incidentId);
+      this.teamOf.delete(event.incidentId);
+      return;
+    }
+    if (!START.has(event.type) || !incident) return;
+    const labels = { ...incident.commonLabels, ...incident.groupLabels };
+    const team = this.teams.find((t) => Object.entries(t.match).every(([k, v]) => labels[k] === v));
+    if (!team) return;
+    this.teamOf.set(event.incidentId, team.id);
+    this.engine.start(event.incidentId, onCallOrder(team.rotation, this.clock.now()), team.escalation);
+  }
+
+  close(): void {
+    for (const off of this.offs.splice(0)) off();
+    for (const id of [...this.teamOf.keys()]) this.engine.stop(id);
+  }
+}

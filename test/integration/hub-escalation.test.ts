@@ -1,0 +1,100 @@
+/**
+ * Escalation in a running hub, on a clock the test moves: the rotation's primary is
+ * notified; if away, the next present person at once; unacknowledged after N
+ * minutes, the next; an acknowledgement stops it. Every notification is an
+ * `incident.notified` event in the timeline.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseHubConfig } from '../../electron/hub/config';
+import { FakeClock } from '../helpers/fake-clock';
+import { amWebhook, startTestHub, type TestHub } from '../helpers/hub';
+
+const TOKENS = { ana: 'ana-token-0123456789abc', bo: 'bo-token-0123456789abcd', cy: 'cy-token-0123456789abcd' };
+const people = Object.entries(TOKENS).map(([id, token]) => ({ id, name: id, role: 'responder' as const, tokens: [token] }));
+const as = (p: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[p]}` });
+const MIN = 60_000;
+
+let t: TestHub | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function start(clock: FakeClock): Promise<TestHub> {
+  return startTestHub(
+    {
+      people,
+      teams: [
+        { id: 'db', match: { team: 'db' }, rotation: { people: ['ana', 'bo', 'cy'], start: '2026-11-16T09:00:00Z', handoverHours: 168 }, escalation: { waitMinutes: 5, levels: 3 } },
+      ],
+    },
+    undefined,
+    { clock },
+  );
+}
+
+async function notified(hub: TestHub, id: number): Promise<string[]> {
+  await hub.hub.core.idle();
+  const detail = (await hub.get(`/api/v1/incidents/${id}`)).body.incident;
+  return (detail.timeline as { type: string; text: string }[]).filter((e) => e.type === 'incident.notified').map((e) => e.text);
+}
+
+async function trigger(hub: TestHub, name: string, labels: Record<string, string> = { team: 'db' }): Promise<number> {
+  // As Alertmanager sends it: labels every alert shares are in commonLabels too.
+  const body = { ...amWebhook([{ fp: name, status: 'firing', labels }], name), commonLabels: { alertname: name, severity: 'critical', instance: name, ...labels } };
+  expect((await hub.post('/api/v1/ingest/alertmanager', body)).status).toBe(200);
+  await hub.hub.core.idle();
+  const { incidents } = (await hub.get('/api/v1/incidents')).body;
+  return (incidents as { id: number; title: string }[]).find((i) => JSON.stringify(i).includes(name))!.id;
+}
+
+describe('escalation in the hub', () => {
+  it('primary first; next after N unacknowledged minutes; an ack stops it', async () => {
+    const clock = new FakeClock();
+    t = await start(clock);
+    const id = await trigger(t, 'DiskFull');
+    expect(await notified(t, id)).toEqual(['Notified ana (db, level 1: on call)']);
+    clock.advance(5 * MIN);
+    expect(await notified(t, id)).toEqual(['Notified ana (db, level 1: on call)', 'Notified bo (db, level 2: not acknowledged in time)']);
+    expect((await t.post(`/api/v1/incidents/${id}/ack`, { actor: 'bo' }, as('bo'))).status).toBe(200);
+    await t.hub.core.idle();
+    clock.advance(60 * MIN);
+    expect(await notified(t, id)).toHaveLength(2);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('the primary is away: the next present person is notified at once; nobody present: everyone', async () => {
+    const clock = new FakeClock();
+    t = await start(clock);
+    await t.post('/api/v1/presence/consent', undefined, as('ana'));
+    await t.post('/api/v1/presence', { device: 'ana-mac', state: 'away', since: '2026-11-21T02:00:00Z' }, as('ana'));
+    const id = await trigger(t, 'Replication');
+    expect(await notified(t, id)).toEqual(['Notified bo (db, level 1: ana away)']);
+
+    for (const p of ['bo', 'cy'] as const) {
+      await t.post('/api/v1/presence/consent', undefined, as(p));
+      await t.post('/api/v1/presence', { device: `${p}-mac`, state: 'away', since: '2026-11-21T02:00:00Z' }, as(p));
+    }
+    const id2 = await trigger(t, 'Backups');
+    expect(await notified(t, id2)).toEqual(['Notified ana, bo, cy (db, level 1: nobody present, so everyone)']);
+  });
+
+  it('the person it waits on goes away mid-wait: it moves on without waiting out the minutes', async () => {
+    const clock = new FakeClock();
+    t = await start(clock);
+    await t.post('/api/v1/presence/consent', undefined, as('ana'));
+    await t.post('/api/v1/presence', { device: 'ana-mac', state: 'present', since: '2026-11-21T02:00:00Z' }, as('ana'));
+    const id = await trigger(t, 'Latency');
+    clock.advance(MIN);
+    await t.post('/api/v1/presence', { device: 'ana-mac', state: 'away', since: '2026-11-21T03:01:00Z' }, as('ana'));
+    expect(await notified(t, id)).toEqual(['Notified ana (db, level 1: on call)', 'Notified bo (db, level 2: ana away)']);
+  });
+
+  it('incidents no team matches are not escalated; a rotation naming an unknown person is refused', async () => {
+    const clock = new FakeClock();
+    t = await start(clock);
+    const id = await trigger(t, 'Frontend', { team: 'web' });
+    expect(await notified(t, id)).toEqual([]);
+    expect(() => parseHubConfig({ teams: [{ id: 'x', rotation: { people: ['zed'], start: '2026-11-16T09:00:00Z' } }] })).toThrow(/teams\[0\]\.rotation\.people\[0\]: "zed" is not in people/);
+  });
+});
