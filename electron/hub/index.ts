@@ -94,6 +94,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
   const stream: StreamServer = new StreamServer({
     limiter,
     presence,
+    routedPeople: new Set(config.teams.flatMap((t) => t.rotation.people)),
     core,
     devices,
     telemetry,

@@ -277,6 +277,7 @@ async function connect(settings: SettingsStore): Promise<void> {
   });
   let seeded = false;
   hubClient.subscribe((snap) => {
+    announcer?.routeTo(snap.routedAs);
     if (!seeded && snap.connection.status === 'live') {
       seeded = true;
       announcer?.seed(snap.incidents.values()); // open when we connected: not news

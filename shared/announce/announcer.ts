@@ -89,6 +89,9 @@ export class Announcer {
   private readonly listeners = new Set<(current: Utterance | undefined) => void>();
   private readonly errorListeners = new Set<(error: unknown, utterance: Utterance) => void>();
   private stopped = false;
+  /** When the hub escalates for this person: only incidents they are notified for are spoken. */
+  private me: string | null = null;
+  private readonly notifiedMe = new Set<number>();
 
   constructor(
     private readonly speaker: Speaker,
@@ -134,10 +137,30 @@ export class Announcer {
     for (const i of incidents) this.incidents.set(i.id, i);
   }
 
+  /**
+   * Routes announcements by escalation: with a person set, an incident is spoken when
+   * the hub notifies that person for it (`incident.notified`), not when it opens, and
+   * its acknowledgement and resolution only if they were notified. Null: everything.
+   */
+  routeTo(person: string | null): void {
+    this.me = person;
+  }
+
   onEvent(message: EventMessage): void {
     if (this.stopped) return;
     const { event, incident } = message;
     this.incidents.set(incident.id, incident);
+    if (this.me !== null) {
+      if (event.type === 'incident.notified') {
+        if (!event.data.people.includes(this.me)) return;
+        this.notifiedMe.add(incident.id);
+        this.gather(incident, 'new');
+        return;
+      }
+      if (event.type === 'incident.triggered' || event.type === 'incident.retriggered') return; // wait for the notification
+      if (!this.notifiedMe.has(incident.id)) return;
+      if (event.type === 'incident.resolved') this.notifiedMe.delete(incident.id);
+    }
     switch (event.type) {
       case 'incident.triggered':
         this.gather(incident, 'new');

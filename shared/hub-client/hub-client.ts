@@ -39,6 +39,8 @@ export interface HubClientSnapshot {
   role: string | null;
   /** May acknowledge, resolve, snooze and run steps (true until the hub says otherwise). */
   canAct: boolean;
+  /** The person whose escalation notifications announcements follow; null: announce everything. */
+  routedAs: string | null;
 }
 
 export interface HubClientOptions {
@@ -81,7 +83,7 @@ export class HubClient {
   private connection: ConnectionState = { status: 'idle' };
   private incidents = new Map<number, IncidentSummary>();
   private seq = -1;
-  private you: { name: string; role: string; permissions: string[] } | null = null;
+  private you: { name: string; role: string; permissions: string[]; routed?: boolean | undefined } | null = null;
   private attempt = 0;
   private retryTimer: unknown;
   private silenceTimer: unknown;
@@ -116,6 +118,7 @@ export class HubClient {
       stale: this.connection.status !== 'live',
       role: this.you?.role ?? null,
       canAct: this.you ? this.you.permissions.includes('act') : true,
+      routedAs: this.you?.routed ? this.you.name : null,
     };
   }
 

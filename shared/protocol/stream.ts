@@ -113,7 +113,15 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     hubVersion: z.string(),
     seq: z.number().int(),
     /** Who the token is and what it may do (hubs before roles send neither). */
-    you: z.object({ name: z.string().max(100), role: z.string().max(50), permissions: z.array(z.enum(['ingest', 'publish', 'read', 'act', 'presence'])).max(5) }).optional(),
+    you: z
+      .object({
+        name: z.string().max(100),
+        role: z.string().max(50),
+        permissions: z.array(z.enum(['ingest', 'publish', 'read', 'act', 'presence'])).max(5),
+        /** In a team's rotation: announcements follow escalation (speak what you are notified for). */
+        routed: z.boolean().optional(),
+      })
+      .optional(),
   }),
   /** State as of `seq`: open incidents and the most recently resolved ones. */
   z.object({ type: z.literal('snapshot'), seq: z.number().int(), incidents: z.array(incidentSummarySchema) }),

@@ -98,3 +98,44 @@ describe('escalation in the hub', () => {
     expect(() => parseHubConfig({ teams: [{ id: 'x', rotation: { people: ['zed'], start: '2026-11-16T09:00:00Z' } }] })).toThrow(/teams\[0\]\.rotation\.people\[0\]: "zed" is not in people/);
   });
 });
+
+describe('announcements follow escalation (two people, real hub and clients)', () => {
+  it('the primary is away: the incident is spoken to the secondary at once, never to the primary; the ack stops it', async () => {
+    const { Announcer } = await import('../../shared/announce/announcer');
+    const { HubClient } = await import('../../shared/hub-client/hub-client');
+    const WebSocket = (await import('ws')).default;
+    const clock = new FakeClock();
+    t = await start(clock);
+    await t.post('/api/v1/presence/consent', undefined, as('ana'));
+    await t.post('/api/v1/presence', { device: 'ana-mac', state: 'away', since: '2026-11-21T02:00:00Z' }, as('ana'));
+
+    const said: Record<string, string[]> = { ana: [], bo: [] };
+    const clients = (['ana', 'bo'] as const).map((p) => {
+      const client = new HubClient({ url: t!.url, token: TOKENS[p], socket: (u) => new WebSocket(u) as never });
+      const announcer = new Announcer(
+        { speak: async (u) => void said[p]!.push(u.text), stop: () => undefined },
+        { now: () => Date.now(), setTimer: (fn, ms) => setTimeout(fn, ms), clearTimer: (h) => clearTimeout(h as NodeJS.Timeout), localMinutes: () => 12 * 60 },
+        { coalesceMs: 10 },
+      );
+      client.subscribe((s) => announcer.routeTo(s.routedAs));
+      client.onEvent((e) => announcer.onEvent(e));
+      client.start();
+      return { client, announcer };
+    });
+    await Promise.all(clients.map(({ client }) => new Promise<void>((resolve) => client.subscribe((s) => s.connection.status === 'live' && resolve()))));
+    expect(clients.map(({ client }) => client.snapshot.routedAs)).toEqual(['ana', 'bo']);
+
+    const id = await trigger(t, 'PrimaryAway');
+    await expect.poll(() => said['bo']).toEqual(['Critical. PrimaryAway. Incident 1.']);
+    expect((await t.post(`/api/v1/incidents/${id}/ack`, { actor: 'bo' }, as('bo'))).status).toBe(200);
+    await expect.poll(() => said['bo']!.length).toBe(2); // "… acknowledged by bo"
+    clock.advance(60 * MIN);
+    await t.hub.core.idle();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(said['ana']).toEqual([]); // away, and never notified
+    for (const { client, announcer } of clients) {
+      announcer.stop();
+      client.stop();
+    }
+  });
+});

@@ -217,3 +217,38 @@ describe('announcer', () => {
     expect(speaker.log).toEqual([]);
   });
 });
+
+describe('announcer routed by escalation', () => {
+  const notified = (people: string[]) => ({ team: 'db', level: 1, people, reason: 'first', skipped: [] });
+
+  it('speaks an incident when its person is notified, not when it opens; ignores ones for others', async () => {
+    const { clock, speaker, announcer } = setup();
+    announcer.routeTo('bo');
+    let seq = 0;
+    const send = async (type: string, incident: IncidentSummary, data: unknown = {}) => {
+      seq++;
+      announcer.onEvent({ type: 'event', seq, event: { seq, ts: new Date(clock.t).toISOString(), incidentId: incident.id, actor: 'hub', type, data } as never, incident });
+      await clock.advance(250);
+    };
+    await send('incident.triggered', crit(1));
+    expect(speaker.log).toEqual([]); // opened: not yet for bo
+    await send('incident.notified', crit(1), notified(['ana']));
+    expect(speaker.log).toEqual([]); // for ana
+    await send('incident.acknowledged', crit(1, { status: 'acknowledged' }));
+    expect(speaker.log).toEqual([]); // bo never heard of it: no "acknowledged" either
+    await send('incident.triggered', crit(2));
+    await send('incident.notified', crit(2), notified(['bo']));
+    expect(speaker.log).toEqual(['say Critical. Database 2 down. Incident 2.']);
+    await speaker.finish();
+    await send('incident.resolved', crit(2, { status: 'resolved' }));
+    expect(speaker.log.at(-1)).toMatch(/^say .*resolved/i);
+  });
+
+  it('without a person, everything is spoken as before', async () => {
+    const { clock, speaker, announcer, send } = setup();
+    announcer.routeTo(null);
+    await send('incident.triggered', crit(3));
+    await clock.advance(250);
+    expect(speaker.log).toEqual(['say Critical. Database 3 down. Incident 3.']);
+  });
+});

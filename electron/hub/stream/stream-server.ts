@@ -36,6 +36,8 @@ export interface StreamServerOptions {
   /** Publications share the HTTP telemetry route's bucket per credential. */
   limiter: RateLimiter;
   presence: PresenceService;
+  /** People in some team's rotation (their announcements follow escalation). */
+  routedPeople: ReadonlySet<string>;
   core: HubCore;
   devices: DeviceRegistry;
   telemetry: TelemetryService;
@@ -241,7 +243,7 @@ export class StreamServer {
     const committed = core.committedSeq;
     const current = core.seq;
     const role = this.o.auth.roleOf(session.credential);
-    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq: current, you: { name: session.credential, role, permissions: permissionsOf(role) } });
+    this.send(session, { type: 'welcome', protocol: PROTOCOL_VERSION, hubVersion: this.o.hubVersion, seq: current, you: { name: session.credential, role, permissions: permissionsOf(role), routed: this.o.routedPeople.has(session.credential) } });
     session.canRead = allows(role, 'read');
     if (!session.canRead) {
       // Subscribed for publishing (presence), but no incidents: no snapshot, no events.

@@ -83,6 +83,7 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
   announcer.onError((err) => console.warn('announcement failed:', (err as Error).message));
   let seeded = false;
   client.subscribe((s) => {
+    announcer.routeTo(s.routedAs);
     if (!seeded && s.connection.status === 'live') {
       seeded = true;
       announcer.seed(s.incidents.values()); // what was already open is not news
