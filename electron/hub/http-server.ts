@@ -32,12 +32,17 @@ import { RunbookRunError, type RunbookService } from './runbooks/runbook-service
 import { formatMatcher } from '../../shared/runbooks/matchers';
 import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speech-route';
 import { PresenceError, presencePublicationSchema, type PresenceService } from './presence';
+import type { EscalationService } from './escalation/service';
+import { nextHandover, onCallOrder } from './escalation/rotation';
+import type { Board } from '../../shared/board';
+import type { IncidentSummary } from '../../shared/incidents/types';
 
 export interface HttpDeps {
   config: HubConfig;
   /** Shared with the stream so a credential has one budget (default: a fresh one from config.limits). */
   limiter?: RateLimiter;
   presence: PresenceService;
+  escalation: EscalationService;
   devices: DeviceRegistry;
   telemetry: TelemetryService;
   library: RunbookLibrary;
@@ -78,6 +83,7 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   incident_resolve: 'act',
   incident_snooze: 'act',
   presence_board: 'presence',
+  team_board: 'presence',
   presence_publish: 'presence',
   presence_consent: 'presence',
   presence_withdraw: 'presence',
@@ -397,6 +403,41 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/ack$/, name: 'incident_ack', handler: incidentAction('ack') },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/resolve$/, name: 'incident_resolve', handler: incidentAction('resolve') },
     { method: 'POST', pattern: /^\/api\/v1\/incidents\/(\d{1,15})\/snooze$/, name: 'incident_snooze', handler: incidentAction('snooze') },
+    {
+      method: 'GET',
+      pattern: /^\/api\/v1\/board$/,
+      name: 'team_board',
+      handler: (ctx) => {
+        const who = requireCredential(ctx);
+        rateLimit(who, 'api');
+        const now = Date.now();
+        const shared = new Map(deps.presence.board().map((b) => [b.person, b]));
+        const canRead = allows(auth.roleOf(who), 'read');
+        const byOwner = new Map<string, { id: number; title: string; severity: IncidentSummary['severity']; status: 'triggered' | 'acknowledged' }[]>();
+        if (canRead) {
+          for (const inc of core.listIncidents({ statuses: new Set(['triggered', 'acknowledged']) })) {
+            const owners = inc.status === 'acknowledged' && inc.acknowledgedBy ? [inc.acknowledgedBy] : deps.escalation.ownersOf(inc.id);
+            for (const owner of owners.length ? owners : ['unassigned']) {
+              const list = byOwner.get(owner) ?? [];
+              list.push({ id: inc.id, title: inc.title, severity: inc.severity, status: inc.status as 'triggered' | 'acknowledged' });
+              byOwner.set(owner, list);
+            }
+          }
+        }
+        const board: Board = {
+          teams: config.teams.map((t) => {
+            const order = onCallOrder(t.rotation, now);
+            return { id: t.id, onCall: order[0] as string, next: order[1] ?? null, handoverAt: new Date(nextHandover(t.rotation, now)).toISOString() };
+          }),
+          people: config.people.map((p) => {
+            const s = shared.get(p.id);
+            return { id: p.id, name: p.name, presence: s ? { state: s.state, since: s.since } : null };
+          }),
+          openByOwner: canRead ? [...byOwner].map(([owner, incidents]) => ({ owner, incidents })) : null,
+        };
+        sendJson(ctx.res, 200, board);
+      },
+    },
     {
       method: 'GET',
       pattern: /^\/api\/v1\/presence$/,

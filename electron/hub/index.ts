@@ -108,7 +108,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter, presence });
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter, presence, escalation });
 
   const servers: Server[] = [];
   const addresses: string[] = [];

@@ -27,6 +27,7 @@ import { hostname } from 'node:os';
 import { AirPodsScanner, loadNoble, toAirPodsView } from '../airpods/scanner';
 import { TelemetryCollector, TelemetryHistory } from '../telemetry/collector';
 import { deviceIdFor, toHubSamples } from '../../shared/telemetry/local';
+import { boardSchema } from '../../shared/board';
 import { registerInvokeHandlers } from './ipc-handlers';
 import { RendererSpeaker } from './renderer-speaker';
 import { notificationFor } from './notification-content';
@@ -356,6 +357,12 @@ async function main(): Promise<void> {
         return runbookViewSchema.array().parse(((await res.json()) as { runbooks: unknown }).runbooks);
       },
       runStep: (id, runbook, step) => (client ? client.runStep(id, runbook, step, actor()) : Promise.reject(new Error('not connected'))),
+      getBoard: async () => {
+        if (!currentHub) throw new Error('not connected');
+        const res = await fetch(`${currentHub.url}/api/v1/board`, { headers: { authorization: `Bearer ${currentHub.token}` } });
+        if (!res.ok) throw new Error(`the hub answered ${res.status} for the team board`);
+        return boardSchema.parse(await res.json());
+      },
       getTelemetry: () => Promise.resolve(telemetryHistory.snapshot()),
       getAirPods: () => Promise.resolve(airpods ? toAirPodsView(airpods.status()) : { bluetooth: 'starting' as const, state: 'unpaired' as const, nearby: [] }),
       pairAirPods: async (address) => {

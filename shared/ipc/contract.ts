@@ -12,6 +12,7 @@ import { airpodsViewSchema } from '../airpods/view';
 import { stepFinishedMessageSchema, stepOutputMessageSchema } from '../protocol/stream';
 export type { StepMessage } from '../protocol/stream';
 import { runbookViewSchema } from '../runbooks/view';
+import { boardSchema } from '../board';
 import { localHistorySchema, localSampleSchema } from '../telemetry/local';
 import { incidentDetailSchema, incidentSummarySchema, severitySchema } from '../incidents/types';
 
@@ -112,6 +113,8 @@ export const invokeContract = {
   /** A media key (AirPods press) while announcing: acknowledge or snooze what was just said, then confirm aloud. */
   mediaKey: { channel: 'speech:media-key', args: z.tuple([z.enum(['acknowledge', 'snooze']), incidentId]), result: incidentSummarySchema.optional() },
   incidentRunbooks: { channel: 'runbooks:for-incident', args: z.tuple([incidentId]), result: z.array(runbookViewSchema) },
+  /** The team board from the hub (on call now/next, presence, open incidents by owner). */
+  getBoard: { channel: 'team:board', args: z.tuple([]), result: boardSchema },
   /** Runs a step (after the person confirmed it, where the step asks for that). */
   runStep: { channel: 'runbooks:run-step', args: z.tuple([incidentId, z.string().min(1).max(100), z.string().min(1).max(64)]), result: z.object({ runId: z.string() }) },
   /** The last hour of this machine's telemetry. */

@@ -5,6 +5,7 @@ import type { AirPodsView } from '../../shared/airpods/view';
 import type { Announcement, EarshotApi, HubState, StepMessage } from '../../shared/ipc/contract';
 import type { RunbookView } from '../../shared/runbooks/view';
 import type { LocalHistory, LocalSample } from '../../shared/telemetry/local';
+import type { Board } from '../../shared/board';
 import { settingsSchema } from '../../shared/ipc/contract';
 
 export function summary(id: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
@@ -36,6 +37,7 @@ export class FakeApi {
   airpods: AirPodsView = { bluetooth: 'scanning', state: 'unpaired', nearby: [] };
   runbooks: RunbookView[] = [];
   telemetry: LocalHistory = { ts: [], metrics: {} };
+  board: Board = { teams: [], people: [], openByOwner: [] };
   private telemetryListeners = new Set<(s: LocalSample) => void>();
   private stepListeners = new Set<(m: StepMessage) => void>();
   state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false, role: 'responder', canAct: true };
@@ -60,6 +62,7 @@ export class FakeApi {
     announcementEnded: vi.fn(async () => undefined),
     incidentRunbooks: vi.fn(async (_id: number) => this.runbooks),
     runStep: vi.fn(async (_id: number, _rb: string, _step: string) => ({ runId: 'run-1' })),
+    getBoard: vi.fn(async () => this.board),
     onStepOutput: (l) => {
       this.stepListeners.add(l);
       return () => this.stepListeners.delete(l);

@@ -40,6 +40,7 @@ const CALLS: { route: string; method: 'GET' | 'POST'; path: string; body?: unkno
   { route: 'incident_resolve', method: 'POST', path: '/api/v1/incidents/1/resolve', body: { actor: 'a' } },
   { route: 'incident_snooze', method: 'POST', path: '/api/v1/incidents/1/snooze', body: { actor: 'a', duration: '1h' } },
   { route: 'presence_board', method: 'GET', path: '/api/v1/presence' },
+  { route: 'team_board', method: 'GET', path: '/api/v1/board' },
   { route: 'presence_publish', method: 'POST', path: '/api/v1/presence', body: { device: 'd1', state: 'present', since: '2026-11-21T09:00:00Z' } },
   { route: 'presence_consent', method: 'POST', path: '/api/v1/presence/consent' },
   { route: 'presence_withdraw', method: 'POST', path: '/api/v1/presence/withdraw' },

@@ -139,3 +139,43 @@ describe('announcements follow escalation (two people, real hub and clients)', (
     }
   });
 });
+
+describe('team board', () => {
+  it('on call now and next, shared presence only, open incidents by owner; presence-only sees no incidents', async () => {
+    const clock = new FakeClock();
+    t = await startTestHub(
+      {
+        people: [...people, { id: 'fay', name: 'Fay', role: 'presence-only', tokens: ['fay-token-0123456789abc'] }],
+        teams: [{ id: 'db', match: { team: 'db' }, rotation: { people: ['ana', 'bo', 'cy'], start: '2026-11-16T09:00:00Z', handoverHours: 168 } }],
+      },
+      undefined,
+      { clock },
+    );
+    await t.post('/api/v1/presence/consent', undefined, as('ana'));
+    await t.post('/api/v1/presence', { device: 'ana-mac', state: 'away', since: '2026-11-21T02:00:00Z' }, as('ana'));
+    const escalated = await trigger(t, 'BoardA'); // ana away → bo
+    const acked = await trigger(t, 'BoardB');
+    await t.post(`/api/v1/incidents/${acked}/ack`, { actor: 'cy' }, as('cy'));
+    await trigger(t, 'BoardC', { team: 'web' }); // no team: unassigned
+
+    const board = (await t.get('/api/v1/board', as('bo'))).body;
+    const now = Date.now();
+    const week = Math.floor((now - Date.parse('2026-11-16T09:00:00Z')) / (168 * 3_600_000));
+    const order = ['ana', 'bo', 'cy'];
+    expect(board.teams).toEqual([{ id: 'db', onCall: order[week % 3], next: order[(week + 1) % 3], handoverAt: new Date(Date.parse('2026-11-16T09:00:00Z') + (week + 1) * 168 * 3_600_000).toISOString() }]);
+    expect(board.people).toEqual([
+      { id: 'ana', name: 'ana', presence: { state: 'away', since: '2026-11-21T02:00:00Z' } },
+      { id: 'bo', name: 'bo', presence: null },
+      { id: 'cy', name: 'cy', presence: null },
+      { id: 'fay', name: 'Fay', presence: null },
+    ]);
+    const owners = Object.fromEntries((board.openByOwner as { owner: string; incidents: { id: number }[] }[]).map((o) => [o.owner, o.incidents.map((i) => i.id)]));
+    expect(owners['cy']).toEqual([acked]);
+    expect(owners['unassigned']).toHaveLength(1);
+    expect(owners['bo'] ?? owners['ana']).toContain(escalated);
+
+    const fay = (await t.get('/api/v1/board', { authorization: 'Bearer fay-token-0123456789abc' })).body;
+    expect(fay.openByOwner).toBeNull();
+    expect(fay.people).toHaveLength(4);
+  });
+});

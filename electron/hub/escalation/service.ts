@@ -20,6 +20,8 @@ const STOP = new Set(['incident.acknowledged', 'incident.snoozed', 'incident.res
 export class EscalationService {
   private readonly engine: EscalationEngine;
   private readonly teamOf = new Map<number, string>();
+  /** The people in each open incident's latest notification (its owners until someone acknowledges). */
+  private readonly lastNotified = new Map<number, string[]>();
   private readonly offs: (() => void)[] = [];
 
   constructor(
@@ -34,6 +36,7 @@ export class EscalationService {
       presence: (person) => presence.stateOf(person),
       notify: (n) => {
         const team = this.teamOf.get(n.incidentId) ?? '?';
+        this.lastNotified.set(n.incidentId, n.people);
         this.core
           .submit({ kind: 'record', incidentId: n.incidentId, actor: 'escalation', body: { type: 'incident.notified', data: { team, level: n.level, people: n.people, reason: n.reason, skipped: n.skipped } } })
           .catch((err: unknown) => this.log.error('could not record a notification', { err, incident: n.incidentId }));
@@ -42,6 +45,11 @@ export class EscalationService {
     if (teams.length === 0) return; // nothing to do: not even a listener on the hot path
     this.offs.push(core.onBroadcast((b) => this.onBroadcast(b.message)));
     this.offs.push(presence.onChange((person) => this.engine.presenceChanged(person)));
+  }
+
+  /** Who was last notified for an incident (empty when it was never escalated). */
+  ownersOf(incidentId: number): readonly string[] {
+    return this.lastNotified.get(incidentId) ?? [];
   }
 
   /** Who is being notified for an incident (for announcement routing). */
@@ -56,6 +64,7 @@ export class EscalationService {
     if (STOP.has(event.type)) {
       this.engine.stop(event.incidentId);
       this.teamOf.delete(event.incidentId);
+      if (event.type === 'incident.resolved') this.lastNotified.delete(event.incidentId);
       return;
     }
     if (!START.has(event.type) || !incident) return;

@@ -9,6 +9,7 @@ import { HubClient, type HubClientSnapshot, type SocketLike } from '../../../sha
 import { incidentDetailSchema } from '../../../shared/incidents/types';
 import { NO_AIRPODS } from '../../../shared/airpods/view';
 import { runbookViewSchema } from '../../../shared/runbooks/view';
+import { boardSchema } from '../../../shared/board';
 import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
@@ -144,6 +145,11 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
       return runbookViewSchema.array().parse(((await res.json()) as { runbooks: unknown }).runbooks);
     },
     runStep: (id, runbook, step) => client.runStep(id, runbook, step, actorOf()),
+    getBoard: async () => {
+      const res = await fetch(`${baseUrl}/api/v1/board`, { headers: { authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new Error(`the hub answered ${res.status} for the team board`);
+      return boardSchema.parse(await res.json());
+    },
     onStepOutput: (listener) => client.onStep(listener),
     // A browser has no view of the machine: local telemetry is in the desktop app.
     getTelemetry: () => Promise.resolve({ ts: [], metrics: {} }),

@@ -7,6 +7,7 @@ import { Filters, IncidentList } from './incident-list';
 import { SettingsPanel } from './settings-panel';
 import { AirPodsLine, AirPodsPanel } from './airpods-panel';
 import { TelemetryPanel } from './telemetry-panel';
+import { TeamBoard } from './team-board';
 import type { AirPodsView } from '../../../shared/airpods/view';
 import { SpeechControl } from './speech-control';
 import type { PlayerStatus } from '../speech/announcement-player';
@@ -78,6 +79,7 @@ export function Shell({
   const [settingsOpen, setSettingsOpen] = useState(false);
   const [airpodsOpen, setAirPodsOpen] = useState(false);
   const [telemetryOpen, setTelemetryOpen] = useState(false);
+  const [teamOpen, setTeamOpen] = useState(false);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const notice = useEarshot((s) => s.notice);
   const dismiss = useEarshot((s) => s.dismissNotice);
@@ -111,6 +113,9 @@ export function Shell({
             AirPods
           </button>
         )}
+        <button type="button" className="link-button" aria-expanded={teamOpen} onClick={() => setTeamOpen(!teamOpen)}>
+          Team
+        </button>
         {hasSettings && (
           <button type="button" className="link-button" aria-expanded={telemetryOpen} onClick={() => setTelemetryOpen(!telemetryOpen)}>
             This computer
@@ -129,6 +134,7 @@ export function Shell({
       </header>
       {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
       {telemetryOpen && <TelemetryPanel onClose={() => setTelemetryOpen(false)} />}
+      {teamOpen && <TeamBoard onClose={() => setTeamOpen(false)} />}
       {airpodsOpen && airpods && <AirPodsPanel view={airpods} onPair={onPairAirPods} onForget={onForgetAirPods} onClose={() => setAirPodsOpen(false)} />}
       <Filters searchRef={searchRef} />
       <main className="content">
