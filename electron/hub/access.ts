@@ -13,10 +13,11 @@
  * Presence = share your own (after consenting) and see the team's board.
  */
 import { z } from 'zod';
+import type { Permission } from '../../shared/protocol/stream';
 
 export const roleSchema = z.enum(['admin', 'sender', 'responder', 'viewer', 'presence-only']);
 export type Role = z.infer<typeof roleSchema>;
-export type Permission = 'ingest' | 'publish' | 'read' | 'act' | 'presence';
+export type { Permission } from '../../shared/protocol/stream';
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   admin: new Set(['ingest', 'publish', 'read', 'act', 'presence']),

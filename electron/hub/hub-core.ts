@@ -45,7 +45,11 @@ export class HubFault extends Error {
 /** A committed event, serialised once for every stream client. */
 export interface Broadcast {
   seq: number;
+  /** The stream message, serialised once for every client. */
   message: string;
+  /** The event's type and incident, for listeners in the hub (no need to parse `message`). */
+  type: HubEvent['type'];
+  incidentId: number;
 }
 
 interface PendingBatch {
@@ -283,7 +287,7 @@ function toBroadcast(event: HubEvent, dataJson: string, state: EngineState): Bro
   // Hub-level events (incidentId 0) have no incident; clients still need their seq (no gaps).
   const incident = inc ? `,"incident":${JSON.stringify(toSummary(inc))}` : '';
   const message = `{"type":"event","seq":${event.seq},"event":${envelope.slice(0, -1)},"data":${dataJson}}${incident}}`;
-  return { seq: event.seq, message };
+  return { seq: event.seq, message, type: event.type, incidentId: event.incidentId };
 }
 
 /** The last N broadcasts, for clients that reconnect. Consecutive seqs, so lookup is arithmetic. */

@@ -8,20 +8,15 @@
  */
 import { join } from 'node:path';
 import Database from 'libsql';
-import { z } from 'zod';
+import type { PresenceState } from '../../shared/presence/presence';
+import type { PresencePublication } from '../../shared/protocol/stream';
 import type { HubCore } from './hub-core';
 import type { Logger } from './log';
 
 export const PRESENCE_DB_FILE = 'presence.db';
-export const presenceStateSchema = z.enum(['present', 'away', 'unknown']);
-export const presencePublicationSchema = z
-  .object({ state: presenceStateSchema, since: z.string().datetime({ offset: true }) })
-  .strict();
-export type PresencePublication = z.infer<typeof presencePublicationSchema>;
-
 export interface BoardEntry {
   person: string;
-  state: z.infer<typeof presenceStateSchema>;
+  state: PresenceState;
   since: string;
   /** When the hub last heard from the person's device. */
   at: string;

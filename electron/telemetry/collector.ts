@@ -94,6 +94,8 @@ export class TelemetryCollector {
   }
 
   private lastNet: { at: number; bytes: Map<string, { rx: number; tx: number }> } | undefined;
+  /** Interfaces that are down, re-read with the other slow metrics (every 10 s), not every second. */
+  private downIfaces: { at: number; names: Set<string> } = { at: -Infinity, names: new Set() };
 
   /** /proc/net/dev counters → bytes/s since the previous call; /proc/meminfo → swap. Interfaces that are down are left out. */
   private async linuxNetAndSwap(now: number, metrics: Metrics): Promise<void> {
@@ -107,12 +109,16 @@ export class TelemetryCollector {
     }
     const prev = this.lastNet;
     this.lastNet = { at: now, bytes };
+    if (now - this.downIfaces.at >= 10_000) {
+      const states = await Promise.all([...bytes.keys()].map(async (iface) => [iface, (await readFile(`/sys/class/net/${iface}/operstate`, 'utf8').catch(() => 'unknown')).trim()] as const));
+      this.downIfaces = { at: now, names: new Set(states.filter(([, s]) => s === 'down').map(([iface]) => iface)) };
+    }
     if (prev && now > prev.at) {
       const seconds = (now - prev.at) / 1000;
       for (const [iface, b] of bytes) {
         const p = prev.bytes.get(iface);
         if (!p || b.rx < p.rx || b.tx < p.tx) continue; // new interface or counter reset: no rate this time
-        if ((await readFile(`/sys/class/net/${iface}/operstate`, 'utf8').catch(() => 'unknown')).trim() === 'down') continue;
+        if (this.downIfaces.names.has(iface)) continue;
         metrics[`net.${iface}.rx`] = (b.rx - p.rx) / seconds;
         metrics[`net.${iface}.tx`] = (b.tx - p.tx) / seconds;
       }

@@ -15,7 +15,7 @@
  */
 import type { Severity } from '../incidents/severity';
 import type { IncidentSummary } from '../incidents/types';
-import type { ServerMessage } from '../protocol/stream';
+import type { IncidentEventMessage } from '../hub-client/hub-client';
 import { DEFAULT_TEMPLATES, fillTemplate, phrase, phraseConfirmation, phraseStorm, type PhrasingTemplates } from './phrasing';
 
 export type UtteranceKind = 'new' | 'repeat' | 'retriggered' | 'storm' | 'resolved' | 'acknowledged' | 'confirmation';
@@ -75,7 +75,6 @@ export const DEFAULT_ANNOUNCER_SETTINGS: AnnouncerSettings = {
 const PRIORITY: Record<Severity, number> = { critical: 3, error: 2, warning: 1, info: 0 };
 const CONFIRMATION_PRIORITY = 4;
 
-type EventMessage = Extract<ServerMessage, { type: 'event' }> & { incident: NonNullable<Extract<ServerMessage, { type: 'event' }>['incident']> };
 
 export class Announcer {
   private settings: AnnouncerSettings;
@@ -146,7 +145,7 @@ export class Announcer {
     this.me = person;
   }
 
-  onEvent(message: EventMessage): void {
+  onEvent(message: IncidentEventMessage): void {
     if (this.stopped) return;
     const { event, incident } = message;
     this.incidents.set(incident.id, incident);

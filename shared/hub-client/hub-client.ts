@@ -83,7 +83,7 @@ export class HubClient {
   private connection: ConnectionState = { status: 'idle' };
   private incidents = new Map<number, IncidentSummary>();
   private seq = -1;
-  private you: { name: string; role: string; permissions: string[]; routed?: boolean | undefined } | null = null;
+  private you: NonNullable<Extract<ServerMessage, { type: 'welcome' }>['you']> | null = null;
   private attempt = 0;
   private retryTimer: unknown;
   private silenceTimer: unknown;

@@ -124,14 +124,12 @@ export const eventBodySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('presence.deleted'), data: z.object({ person: z.string(), records: z.number().int().nonnegative(), why: z.enum(['request', 'retention']) }) }),
 ]);
 export type EventBody = z.infer<typeof eventBodySchema>;
-/** Event types that belong to the hub, not to an incident (incidentId 0). */
-export const HUB_LEVEL_EVENTS: ReadonlySet<EventBody['type']> = new Set(['presence.consented', 'presence.withdrawn', 'presence.deleted']);
 export type EventType = EventBody['type'];
 
 export const eventEnvelopeSchema = z.object({
   seq: z.number().int().positive(),
   ts: z.string(),
-  /** 0 for hub-level events (HUB_LEVEL_EVENTS). */
+  /** 0 for hub-level events (presence.*): facts about the hub, not an incident. */
   incidentId: z.number().int().nonnegative(),
   actor: z.string(),
 });

@@ -8,7 +8,8 @@
  */
 import { z } from 'zod';
 
-export type PresenceState = 'present' | 'away' | 'unknown';
+export const presenceStateSchema = z.enum(['present', 'away', 'unknown']);
+export type PresenceState = z.infer<typeof presenceStateSchema>;
 
 export const presenceOptionsSchema = z
   .object({

@@ -3,6 +3,7 @@
  * discriminated unions; clients and the hub parse every frame with them.
  */
 import { z } from 'zod';
+import { presenceStateSchema } from '../presence/presence';
 import { durationSchema } from '../duration';
 import { hubEventSchema, incidentSummarySchema } from '../incidents/types';
 
@@ -50,12 +51,20 @@ export const telemetrySampleSchema = z
 export type TelemetrySample = z.output<typeof telemetrySampleSchema>;
 export const telemetryBatchSchema = z.array(telemetrySampleSchema).min(1).max(1_000);
 
+/** What a credential may do at the hub (the grants per role are in electron/hub/access.ts). */
+export const permissionSchema = z.enum(['ingest', 'publish', 'read', 'act', 'presence']);
+export type Permission = z.infer<typeof permissionSchema>;
+
+/** A person's derived presence as their device publishes it (never the signals behind it). */
+export const presencePublicationSchema = z.object({ state: presenceStateSchema, since: z.string().datetime({ offset: true }) });
+export type PresencePublication = z.infer<typeof presencePublicationSchema>;
+
 /** What a device publishes to the hub. */
 export const publicationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('audio_metrics'), data: audioMetricsSchema }),
   z.object({ kind: z.literal('device_telemetry'), samples: telemetryBatchSchema }),
   /** The publishing person's derived presence (only accepted after they consented). */
-  z.object({ kind: z.literal('device_presence'), state: z.enum(['present', 'away', 'unknown']), since: z.string().datetime({ offset: true }) }),
+  presencePublicationSchema.extend({ kind: z.literal('device_presence') }),
 ]);
 export type Publication = z.infer<typeof publicationSchema>;
 
@@ -117,7 +126,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
       .object({
         name: z.string().max(100),
         role: z.string().max(50),
-        permissions: z.array(z.enum(['ingest', 'publish', 'read', 'act', 'presence'])).max(5),
+        permissions: z.array(permissionSchema).max(5),
         /** In a team's rotation: announcements follow escalation (speak what you are notified for). */
         routed: z.boolean().optional(),
       })

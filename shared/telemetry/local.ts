@@ -1,5 +1,6 @@
 /** Local telemetry as the UI shows it and the hub receives it: names, units, and the mapping between them. */
 import { z } from 'zod';
+import type { TelemetrySample } from '../protocol/stream';
 
 export const localSampleSchema = z.object({ ts: z.number(), metrics: z.record(z.string(), z.number()) });
 export type LocalSample = z.infer<typeof localSampleSchema>;
@@ -61,7 +62,7 @@ export function deviceIdFor(host: string): string {
 }
 
 /** One local sample as the hub's `device_telemetry` samples; metrics the hub has no name for stay local. */
-export function toHubSamples(sample: LocalSample): { metric: string; labels: Record<string, string>; ts: number; value: number }[] {
+export function toHubSamples(sample: LocalSample): TelemetrySample[] {
   return Object.entries(sample.metrics).flatMap(([name, value]) => {
     const info = describeMetric(name);
     return info ? [{ metric: info.hub.metric, labels: info.hub.labels, ts: sample.ts, value }] : [];

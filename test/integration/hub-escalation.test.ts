@@ -131,7 +131,9 @@ describe('announcements follow escalation (two people, real hub and clients)', (
     await expect.poll(() => said['bo']!.length).toBe(2); // "… acknowledged by bo"
     clock.advance(60 * MIN);
     await t.hub.core.idle();
-    await new Promise((r) => setTimeout(r, 100));
+    // Ana's client has had every event (open, notified, acknowledged) once it shows the ack.
+    const anaClient = clients[0]!.client;
+    await new Promise<void>((resolve) => anaClient.subscribe((s) => s.incidents.get(id)?.status === 'acknowledged' && resolve()));
     expect(said['ana']).toEqual([]); // away, and never notified
     for (const { client, announcer } of clients) {
       announcer.stop();

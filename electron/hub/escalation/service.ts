@@ -43,7 +43,7 @@ export class EscalationService {
       },
     });
     if (teams.length === 0) return; // nothing to do: not even a listener on the hot path
-    this.offs.push(core.onBroadcast((b) => this.onBroadcast(b.message)));
+    this.offs.push(core.onBroadcast((b) => this.onEvent(b.type, b.incidentId)));
     this.offs.push(presence.onChange((person) => this.engine.presenceChanged(person)));
   }
 
@@ -52,27 +52,20 @@ export class EscalationService {
     return this.lastNotified.get(incidentId) ?? [];
   }
 
-  /** Who is being notified for an incident (for announcement routing). */
-  notifiedFor(incidentId: number): ReadonlySet<string> {
-    return this.engine.notifiedFor(incidentId);
-  }
-
-  private onBroadcast(message: string): void {
-    // Cheap test first: most events are alert updates.
-    if (!message.includes('"type":"incident.')) return;
-    const { event, incident } = JSON.parse(message) as { event: { type: string; incidentId: number }; incident?: { groupLabels: Record<string, string>; commonLabels: Record<string, string> } };
-    if (STOP.has(event.type)) {
-      this.engine.stop(event.incidentId);
-      this.teamOf.delete(event.incidentId);
-      if (event.type === 'incident.resolved') this.lastNotified.delete(event.incidentId);
+  private onEvent(type: string, incidentId: number): void {
+    if (STOP.has(type)) {
+      this.engine.stop(incidentId);
+      this.teamOf.delete(incidentId);
+      if (type === 'incident.resolved') this.lastNotified.delete(incidentId);
       return;
     }
-    if (!START.has(event.type) || !incident) return;
-    const labels = { ...incident.commonLabels, ...incident.groupLabels };
+    const incident = START.has(type) ? this.core.incident(incidentId) : undefined;
+    if (!incident) return;
+    const labels = { ...incident.meta.commonLabels, ...incident.meta.groupLabels };
     const team = this.teams.find((t) => Object.entries(t.match).every(([k, v]) => labels[k] === v));
     if (!team) return;
-    this.teamOf.set(event.incidentId, team.id);
-    this.engine.start(event.incidentId, onCallOrder(team.rotation, this.clock.now()), team.escalation);
+    this.teamOf.set(incidentId, team.id);
+    this.engine.start(incidentId, onCallOrder(team.rotation, this.clock.now()), team.escalation);
   }
 
   close(): void {
