@@ -71,6 +71,12 @@ export interface IncidentRecord {
   staleCheckAt: number;
   timeline: TimelineEntry[];
   lastSeq: number;
+  /**
+   * The latest escalation notification while the incident waits for someone
+   * (cleared by acknowledge, snooze, resolve and re-trigger), so a restarted hub
+   * carries on escalating where it was instead of starting over or stopping.
+   */
+  escalation: { team: string; level: number; people: string[]; reason: string; at: number } | undefined;
 }
 
 export interface EngineState {
@@ -375,6 +381,7 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       staleCheckAt: 0,
       timeline: [],
       lastSeq: event.seq,
+      escalation: undefined,
     };
     state.incidents.set(inc.id, inc);
     state.openByKey.set(key, inc.id);
@@ -402,12 +409,14 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       for (const [k, v] of Object.entries(event.data)) if (v !== undefined) (inc.meta as Record<string, unknown>)[k] = v;
       break;
     case 'incident.acknowledged':
+      inc.escalation = undefined;
       inc.status = 'acknowledged';
       inc.acknowledgedAt = at;
       inc.acknowledgedBy = event.actor;
       inc.snoozedUntil = undefined;
       break;
     case 'incident.snoozed':
+      inc.escalation = undefined;
       if (inc.status !== 'acknowledged') {
         inc.acknowledgedAt = at;
         inc.acknowledgedBy = event.actor;
@@ -416,6 +425,7 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       inc.snoozedUntil = event.data.until;
       break;
     case 'incident.retriggered':
+      inc.escalation = undefined;
       inc.status = 'triggered';
       inc.acknowledgedAt = undefined;
       inc.acknowledgedBy = undefined;
@@ -433,9 +443,12 @@ export function apply(state: EngineState, event: HubEvent, config: EngineConfig)
       break;
     case 'runbook.step.started':
     case 'runbook.step.finished':
-    case 'incident.notified':
       break; // on the record (timeline, audit chain); the incident's state does not change
+    case 'incident.notified':
+      inc.escalation = { team: event.data.team, level: event.data.level, people: event.data.people, reason: event.data.reason, at: Date.parse(at) };
+      break;
     case 'incident.resolved':
+      inc.escalation = undefined;
       inc.status = 'resolved';
       inc.resolvedAt = at;
       inc.resolvedBy = event.actor;

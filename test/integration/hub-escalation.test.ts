@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseHubConfig } from '../../electron/hub/config';
 import { FakeClock } from '../helpers/fake-clock';
-import { amWebhook, startTestHub, type TestHub } from '../helpers/hub';
+import { amWebhook, startTestHub, tempDir, type TestHub } from '../helpers/hub';
 
 const TOKENS = { ana: 'ana-token-0123456789abc', bo: 'bo-token-0123456789abcd', cy: 'cy-token-0123456789abcd' };
 const people = Object.entries(TOKENS).map(([id, token]) => ({ id, name: id, role: 'responder' as const, tokens: [token] }));
@@ -20,7 +20,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function start(clock: FakeClock): Promise<TestHub> {
+async function start(clock: FakeClock, dataDir?: string): Promise<TestHub> {
   return startTestHub(
     {
       people,
@@ -28,8 +28,8 @@ async function start(clock: FakeClock): Promise<TestHub> {
         { id: 'db', match: { team: 'db' }, rotation: { people: ['ana', 'bo', 'cy'], start: '2026-11-16T09:00:00Z', handoverHours: 168 }, escalation: { waitMinutes: 5, levels: 3 } },
       ],
     },
-    undefined,
-    { clock },
+    dataDir,
+    { clock, now: clock.now },
   );
 }
 
@@ -88,6 +88,39 @@ describe('escalation in the hub', () => {
     clock.advance(MIN);
     await t.post('/api/v1/presence', { device: 'ana-mac', state: 'away', since: '2026-11-21T03:01:00Z' }, as('ana'));
     expect(await notified(t, id)).toEqual(['Notified ana (db, level 1: on call)', 'Notified bo (db, level 2: ana away)']);
+  });
+
+  it('a restarted hub carries on where it was: the remaining wait, not a new one, and nobody notified twice', async () => {
+    const clock = new FakeClock();
+    const dir = tempDir();
+    t = await start(clock, dir);
+    const id = await trigger(t, 'Restart');
+    clock.advance(3 * MIN);
+    await t.hub.close(); // the data dir stays
+    t = await start(clock, dir);
+    expect(await notified(t, id)).toEqual(['Notified ana (db, level 1: on call)']);
+    clock.advance(MIN + 59_000);
+    expect(await notified(t, id)).toHaveLength(1);
+    clock.advance(1_000); // five minutes after ana was notified, as if the hub had never stopped
+    expect(await notified(t, id)).toEqual(['Notified ana (db, level 1: on call)', 'Notified bo (db, level 2: not acknowledged in time)']);
+
+    // Down through a whole wait: the overdue step happens at start, then the next wait runs.
+    await t.hub.close();
+    clock.advance(20 * MIN);
+    t = await start(clock, dir);
+    clock.advance(0); // overdue: due at once
+    expect(await notified(t, id)).toHaveLength(3);
+    expect((await notified(t, id))[2]).toBe('Notified cy (db, level 3: not acknowledged in time)');
+    expect(clock.pending).toBe(0); // level 3 of 3: nothing more to schedule
+
+    // Acknowledged before a restart: it stays quiet after.
+    const id2 = await trigger(t, 'RestartAcked');
+    await t.post(`/api/v1/incidents/${id2}/ack`, { actor: 'ana' }, as('ana'));
+    await t.hub.core.idle();
+    await t.hub.close();
+    t = await start(clock, dir);
+    clock.advance(60 * MIN);
+    expect(await notified(t, id2)).toHaveLength(1);
   });
 
   it('incidents no team matches are not escalated; a rotation naming an unknown person is refused', async () => {

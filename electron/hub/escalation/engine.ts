@@ -74,6 +74,26 @@ export class EscalationEngine {
     this.step(incidentId, run, 'first');
   }
 
+  /**
+   * Carries on an escalation that was under way when the hub stopped: `last` is the
+   * latest notification on record. The next step comes when its wait would have
+   * ended (at once if that is past); nothing already sent is sent again.
+   */
+  resume(incidentId: number, order: readonly string[], policy: EscalationPolicy, last: { level: number; people: readonly string[]; reason: string; at: number }): void {
+    this.stop(incidentId);
+    if (order.length === 0) return;
+    const lastPerson = last.people[last.people.length - 1];
+    const at = lastPerson === undefined ? -1 : order.indexOf(lastPerson);
+    const run: Running = { order: [...order], policy, level: last.level, cursor: at >= 0 ? at + 1 : last.level, timer: undefined, notified: new Set(last.people) };
+    // Everyone was woken, or the last level was reached: nothing further to schedule.
+    if (last.reason === 'nobody present' || run.level >= policy.levels) return;
+    this.running.set(incidentId, run);
+    const wait = Math.max(0, last.at + policy.waitMinutes * 60_000 - this.o.clock.now());
+    run.timer = this.o.clock.setTimeout(() => {
+      if (this.running.get(incidentId) === run) this.step(incidentId, run, 'not acknowledged');
+    }, wait);
+  }
+
   /** Acknowledged or resolved: no one else is woken. */
   stop(incidentId: number): void {
     const run = this.running.get(incidentId);

@@ -45,6 +45,33 @@ export class EscalationService {
     if (teams.length === 0) return; // nothing to do: not even a listener on the hot path
     this.offs.push(core.onBroadcast((b) => this.onEvent(b.type, b.incidentId)));
     this.offs.push(presence.onChange((person) => this.engine.presenceChanged(person)));
+    this.recover();
+  }
+
+  /**
+   * After a restart: every incident still waiting for someone carries on from its
+   * latest notification on record; one whose trigger was committed but whose first
+   * notification was not (the hub stopped in between) starts now.
+   */
+  private recover(): void {
+    for (const summary of this.core.listIncidents({ statuses: new Set(['triggered']) })) {
+      const incident = this.core.incident(summary.id);
+      if (!incident) continue;
+      const last = incident.escalation;
+      const team = last ? this.teams.find((t) => t.id === last.team) : this.teamFor(incident.meta);
+      if (!team) continue;
+      this.teamOf.set(incident.id, team.id);
+      const order = onCallOrder(team.rotation, this.clock.now());
+      if (last) {
+        this.lastNotified.set(incident.id, last.people);
+        this.engine.resume(incident.id, order, team.escalation, last);
+      } else this.engine.start(incident.id, order, team.escalation);
+    }
+  }
+
+  private teamFor(meta: { commonLabels?: Record<string, string>; groupLabels?: Record<string, string> }): Team | undefined {
+    const labels = { ...meta.commonLabels, ...meta.groupLabels };
+    return this.teams.find((t) => Object.entries(t.match).every(([k, v]) => labels[k] === v));
   }
 
   /** Who was last notified for an incident (empty when it was never escalated). */
@@ -61,8 +88,7 @@ export class EscalationService {
     }
     const incident = START.has(type) ? this.core.incident(incidentId) : undefined;
     if (!incident) return;
-    const labels = { ...incident.meta.commonLabels, ...incident.meta.groupLabels };
-    const team = this.teams.find((t) => Object.entries(t.match).every(([k, v]) => labels[k] === v));
+    const team = this.teamFor(incident.meta);
     if (!team) return;
     this.teamOf.set(incidentId, team.id);
     this.engine.start(incidentId, onCallOrder(team.rotation, this.clock.now()), team.escalation);
