@@ -32,6 +32,7 @@ import { RunbookRunError, type RunbookService } from './runbooks/runbook-service
 import { formatMatcher } from '../../shared/runbooks/matchers';
 import { NoSpeechEngineError, SpeechService, speechRequestSchema } from './speech-route';
 import { PresenceError, type PresenceService } from './presence';
+import type { PresencePolicy } from '../../shared/presence/reporter';
 import type { EscalationService } from './escalation/service';
 import { nextHandover, onCallOrder } from './escalation/rotation';
 import type { Board } from '../../shared/board';
@@ -445,7 +446,13 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       handler: (ctx) => {
         const who = requireCredential(ctx);
         rateLimit(who, 'api');
-        sendJson(ctx.res, 200, { you: { person: who, sharing: deps.presence.hasConsent(who) }, people: deps.presence.board() });
+        // The policy is what the consent screen shows: how long it is kept, and exactly who can see it.
+        const policy: PresencePolicy = {
+          retentionDays: config.presence.retentionDays,
+          seenBy: config.people.filter((p) => allows(p.role, 'presence')).map((p) => p.name),
+          admins: config.tokens.some((t) => allows(t.role, 'presence')),
+        };
+        sendJson(ctx.res, 200, { you: { person: who, sharing: deps.presence.hasConsent(who) }, policy, people: deps.presence.board() });
       },
     },
     {

@@ -8,7 +8,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, powerMonitor, screen, shell, Tray } from 'electron';
 import WebSocket from 'ws';
 import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../shared/incidents/types';
@@ -32,6 +32,8 @@ import { registerInvokeHandlers } from './ipc-handlers';
 import { RendererSpeaker } from './renderer-speaker';
 import { notificationFor } from './notification-content';
 import { SettingsStore } from './settings-store';
+import { createPresenceSignals } from './presence-signals';
+import { httpPresenceHub, PresenceReporter } from '../../shared/presence/reporter';
 
 const RENDERER_DIR = join(__dirname, '../renderer');
 const RESOURCES = app.isPackaged ? process.resourcesPath : join(__dirname, '../../resources');
@@ -52,6 +54,31 @@ let rendererSpeaker: RendererSpeaker | undefined;
 const doNotDisturb = createDoNotDisturbReader(process.platform);
 let airpods: AirPodsScanner | undefined;
 const telemetryHistory = new TelemetryHistory();
+let presence: PresenceReporter | undefined;
+
+/**
+ * Presence from this machine's idle time, screen lock and my AirPods, read every 5 s;
+ * shared with the hub only while the person has agreed to (the reporter enforces it).
+ */
+function startPresence(settings: SettingsStore): PresenceReporter {
+  const device = deviceIdFor(hostname());
+  const reporter = new PresenceReporter({
+    read: createPresenceSignals(powerMonitor, () => (airpods ? toAirPodsView(airpods.status()) : undefined)),
+    signals: () => ['idle', 'lock', ...(settings.value.airpods ? (['airpods'] as const) : [])],
+    thresholds: settings.value.presence,
+    sharing: settings.value.sharePresence,
+    saveSharing: (on) => settings.update({ sharePresence: on }, true),
+    hub: () => {
+      const c = client;
+      if (!c || !currentHub || c.snapshot.connection.status !== 'live') return null;
+      return httpPresenceHub(currentHub.url, currentHub.token, fetch, (p) => c.publish(device, { kind: 'device_presence', ...p }));
+    },
+  });
+  reporter.onChange((view) => broadcast(pushContract.onPresence.channel, view));
+  setInterval(() => reporter.tick(), 5_000).unref();
+  reporter.tick();
+  return reporter;
+}
 
 /** This machine's telemetry at 1 Hz: to the windows, into an hour of history, and (when enabled) to the hub. */
 function startTelemetry(settings: SettingsStore): void {
@@ -149,8 +176,8 @@ function announcerSettings(s: SettingsStore['value']) {
 
 function hubState(): HubState {
   const s = client?.snapshot;
-  if (!s) return { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true };
-  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct };
+  if (!s) return { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true, canRead: true };
+  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct, canRead: s.canRead };
 }
 
 function broadcast(channel: string, payload: unknown): void {
@@ -277,7 +304,11 @@ async function connect(settings: SettingsStore): Promise<void> {
     updateTray(settings);
   });
   let seeded = false;
+  let wasLive = false;
   hubClient.subscribe((snap) => {
+    const live = snap.connection.status === 'live';
+    if (live && !wasLive) presence?.connected(); // publish the current state, fetch the policy
+    wasLive = live;
     announcer?.routeTo(snap.routedAs);
     if (!seeded && snap.connection.status === 'live') {
       seeded = true;
@@ -375,6 +406,9 @@ async function main(): Promise<void> {
         settings.update({ airpods: null });
         return airpods ? toAirPodsView(airpods.status()) : { bluetooth: 'starting' as const, state: 'unpaired' as const, nearby: [] };
       },
+      getPresence: () => (presence ? presence.current() : Promise.reject(new Error('presence is starting'))),
+      setPresenceSharing: (on) => (presence ? presence.setSharing(on) : Promise.reject(new Error('presence is starting'))),
+      deletePresenceData: () => (presence ? presence.deleteMyData() : Promise.reject(new Error('presence is starting'))),
       mediaKey: async (action, id) => {
         if (!client) throw new Error('not connected');
         const incident =
@@ -389,6 +423,7 @@ async function main(): Promise<void> {
   );
   settings.onChange((next, previous) => {
     if (next.ackShortcut !== previous.ackShortcut) registerShortcut(next.ackShortcut);
+    if (JSON.stringify(next.presence) !== JSON.stringify(previous.presence)) presence?.setThresholds(next.presence);
     announcer?.updateSettings(announcerSettings(next));
     if (!next.speak) rendererSpeaker?.stop();
     if (client && (next.speechBackend !== previous.speechBackend || next.speechVoice !== previous.speechVoice || next.speechRate !== previous.speechRate)) startAnnouncer(settings, client);
@@ -403,6 +438,7 @@ async function main(): Promise<void> {
   registerShortcut(settings.value.ackShortcut);
   airpods = startAirPods(settings);
   startTelemetry(settings);
+  presence = startPresence(settings);
   await connect(settings);
   if (process.platform === 'darwin') app.dock?.hide();
   else showMain(); // no menubar convention elsewhere: show the window too

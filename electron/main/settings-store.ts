@@ -1,7 +1,7 @@
 /** Settings in a JSON file in the app's userData, validated on every read and write. */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { settingsPatchSchema, settingsSchema, type Settings } from '../../shared/ipc/contract';
+import { internalSettingsPatchSchema, settingsPatchSchema, settingsSchema, type Settings } from '../../shared/ipc/contract';
 import { describeIssues } from '../../shared/zod-issues';
 
 export class SettingsStore {
@@ -34,8 +34,9 @@ export class SettingsStore {
     return settingsSchema.parse({});
   }
 
-  update(patch: unknown): Settings {
-    const checked = settingsPatchSchema.parse(patch);
+  /** A change from the renderer (validated again here); `internal` for main's own (presence sharing after consent). */
+  update(patch: unknown, internal = false): Settings {
+    const checked = (internal ? internalSettingsPatchSchema : settingsPatchSchema).parse(patch);
     const next = settingsSchema.parse({ ...this.current, ...checked });
     const previous = this.current;
     mkdirSync(dirname(this.path), { recursive: true });

@@ -39,6 +39,8 @@ export interface HubClientSnapshot {
   role: string | null;
   /** May acknowledge, resolve, snooze and run steps (true until the hub says otherwise). */
   canAct: boolean;
+  /** May see incidents (false for presence-only people: no incident stream at all). */
+  canRead: boolean;
   /** The person whose escalation notifications announcements follow; null: announce everything. */
   routedAs: string | null;
 }
@@ -118,6 +120,7 @@ export class HubClient {
       stale: this.connection.status !== 'live',
       role: this.you?.role ?? null,
       canAct: this.you ? this.you.permissions.includes('act') : true,
+      canRead: this.you ? this.you.permissions.includes('read') : true,
       routedAs: this.you?.routed ? this.you.name : null,
     };
   }
@@ -256,6 +259,11 @@ export class HubClient {
     switch (message.type) {
       case 'welcome':
         this.you = message.you ?? null;
+        if (this.you && !this.you.permissions.includes('read')) {
+          // Presence-only: the hub sends no incidents, so there is no snapshot to wait for.
+          this.incidents = new Map();
+          this.goLive();
+        }
         return;
       case 'snapshot':
         this.incidents = new Map(message.incidents.map((i) => [i.id, i]));

@@ -13,6 +13,8 @@ import { stepFinishedMessageSchema, stepOutputMessageSchema } from '../protocol/
 export type { StepMessage } from '../protocol/stream';
 import { runbookViewSchema } from '../runbooks/view';
 import { boardSchema } from '../board';
+import { presenceOptionsSchema } from '../presence/presence';
+import { presenceViewSchema } from '../presence/reporter';
 import { localHistorySchema, localSampleSchema } from '../telemetry/local';
 import { incidentDetailSchema, incidentSummarySchema, severitySchema } from '../incidents/types';
 
@@ -58,10 +60,21 @@ export const settingsSchema = z
     shareAirPods: z.boolean().default(false),
     /** Send this machine's telemetry to the hub as device_telemetry (for its anomaly detection). Off unless you turn it on. */
     shareTelemetry: z.boolean().default(false),
+    /**
+     * Share presence (present / away / unknown, and since when) with the hub. Off unless you
+     * turn it on through the consent screen — which is why the renderer cannot set it as a
+     * plain setting (see `setPresenceSharing`): the hub records consent first.
+     */
+    sharePresence: z.boolean().default(false),
+    /** How presence is derived: idle and lock thresholds, and whether my AirPods in-ear count. */
+    presence: presenceOptionsSchema.prefault({}),
   })
   .strict();
 export type Settings = z.output<typeof settingsSchema>;
-export const settingsPatchSchema = settingsSchema.partial();
+/** What the renderer may change directly (not presence sharing: that goes through consent). */
+export const settingsPatchSchema = settingsSchema.omit({ sharePresence: true }).partial();
+/** What main itself may change. */
+export const internalSettingsPatchSchema = settingsSchema.partial();
 
 export const connectionStateSchema = z.discriminatedUnion('status', [
   z.object({ status: z.literal('idle') }),
@@ -80,6 +93,8 @@ export const hubStateSchema = z.object({
   /** The token's role at the hub (null: unknown), and whether it may act on incidents. */
   role: z.string().nullable(),
   canAct: z.boolean(),
+  /** False for presence-only people: the app shows their presence switch and the team board, no incidents. */
+  canRead: z.boolean(),
 });
 export type HubState = z.infer<typeof hubStateSchema>;
 
@@ -123,6 +138,12 @@ export const invokeContract = {
   /** "These are mine": the nearby device at this (current, random) address. */
   pairAirPods: { channel: 'airpods:pair', args: z.tuple([z.string().min(1).max(64)]), result: airpodsViewSchema },
   forgetAirPods: { channel: 'airpods:forget', args: z.tuple([]), result: airpodsViewSchema },
+  /** My presence: whether I share it, the derived state, the hub's policy (for the consent screen). */
+  getPresence: { channel: 'presence:get', args: z.tuple([]), result: presenceViewSchema },
+  /** On: after the person agreed on the consent screen (the hub records consent first). Off: stop sharing now. */
+  setPresenceSharing: { channel: 'presence:set-sharing', args: z.tuple([z.boolean()]), result: presenceViewSchema },
+  /** "Delete my presence data": stops sharing and deletes everything the hub holds of it. */
+  deletePresenceData: { channel: 'presence:delete', args: z.tuple([]), result: z.object({ deleted: z.number().int().nonnegative(), view: presenceViewSchema }) },
 } as const;
 export type InvokeMethod = keyof typeof invokeContract;
 
@@ -136,6 +157,7 @@ export const pushContract = {
   /** Stop playing it (acknowledged meanwhile, or interrupted by something critical). */
   onStopAnnouncement: { channel: 'speech:stop', payload: z.number().int() },
   onAirPods: { channel: 'airpods:status', payload: airpodsViewSchema },
+  onPresence: { channel: 'presence:status', payload: presenceViewSchema },
   /** One sample a second of this machine's telemetry. */
   onTelemetry: { channel: 'telemetry:sample', payload: localSampleSchema },
   /** Live output and the end of runbook steps (for every incident; the UI filters). */

@@ -7,6 +7,7 @@ import type { RunbookView } from '../../shared/runbooks/view';
 import type { LocalHistory, LocalSample } from '../../shared/telemetry/local';
 import type { Board } from '../../shared/board';
 import { settingsSchema } from '../../shared/ipc/contract';
+import type { PresenceView } from '../../shared/presence/reporter';
 
 export function summary(id: number, over: Partial<IncidentSummary> = {}): IncidentSummary {
   return {
@@ -38,9 +39,11 @@ export class FakeApi {
   runbooks: RunbookView[] = [];
   telemetry: LocalHistory = { ts: [], metrics: {} };
   board: Board = { teams: [], people: [], openByOwner: [] };
+  presence: PresenceView = { sharing: false, state: 'unknown', since: null, signals: ['idle', 'lock'], publishedAt: null, error: null, policy: { retentionDays: 7, seenBy: ['Ana', 'Bo'], admins: true } };
+  private presenceListeners = new Set<(v: PresenceView) => void>();
   private telemetryListeners = new Set<(s: LocalSample) => void>();
   private stepListeners = new Set<(m: StepMessage) => void>();
-  state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false, role: 'responder', canAct: true };
+  state: HubState = { connection: { status: 'live', since: 0 }, incidents: [], seq: 0, stale: false, role: 'responder', canAct: true, canRead: true };
   details = new Map<number, IncidentDetail>();
 
   readonly api: EarshotApi = {
@@ -75,6 +78,13 @@ export class FakeApi {
     getAirPods: vi.fn(async () => this.airpods),
     pairAirPods: vi.fn(async (_address: string) => this.airpods),
     forgetAirPods: vi.fn(async () => this.airpods),
+    getPresence: vi.fn(async () => this.presence),
+    setPresenceSharing: vi.fn(async (on: boolean) => (this.presence = { ...this.presence, sharing: on })),
+    deletePresenceData: vi.fn(async () => ({ deleted: 3, view: (this.presence = { ...this.presence, sharing: false }) })),
+    onPresence: (l) => {
+      this.presenceListeners.add(l);
+      return () => this.presenceListeners.delete(l);
+    },
     mediaKey: vi.fn(async (_action: 'acknowledge' | 'snooze', id: number) => this.state.incidents.find((i) => i.id === id)),
     onHubState: (l) => {
       this.stateListeners.add(l);
@@ -114,6 +124,11 @@ export class FakeApi {
   pushAirPods(view: AirPodsView): void {
     this.airpods = view;
     for (const l of this.airpodsListeners) l(view);
+  }
+
+  pushPresence(view: Partial<PresenceView>): void {
+    this.presence = { ...this.presence, ...view };
+    for (const l of this.presenceListeners) l(this.presence);
   }
 
   stopAnnouncement(id: number): void {

@@ -62,7 +62,7 @@ describe('presence at the hub', () => {
     expect(bad.error.message).toMatch(/state[\s\S]*since|since[\s\S]*state|publication/);
 
     const board = (await t.get('/api/v1/presence', as(VIC))).body;
-    expect(board).toEqual({ you: { person: 'vic', sharing: false }, people: [{ person: 'fay', state: 'away', since: '2026-11-21T09:30:00+01:00', at: expect.any(String) }] });
+    expect(board).toEqual({ you: { person: 'vic', sharing: false }, policy: expect.any(Object), people: [{ person: 'fay', state: 'away', since: '2026-11-21T09:30:00+01:00', at: expect.any(String) }] });
     expect(fay.messages.filter((m) => m.type === 'event' || m.type === 'snapshot')).toEqual([]); // presence-only: no incident stream, not even audit events
 
     const audit = auditEvents(t.dataDir);
@@ -101,7 +101,8 @@ describe('presence at the hub', () => {
     expect(del.body).toEqual({ person: 'fay', sharing: false, deleted: 50 });
     expect(t.hub.presence.count('fay')).toBe(0);
     expect(t.hub.presence.hasConsent('fay')).toBe(false);
-    expect((await t.get('/api/v1/presence', as(FAY))).body).toEqual({ you: { person: 'fay', sharing: false }, people: [] });
+    // The policy the consent screen shows: kept 7 days (the default), seen by these people and the hub's admins.
+    expect((await t.get('/api/v1/presence', as(FAY))).body).toEqual({ you: { person: 'fay', sharing: false }, policy: { retentionDays: 7, seenBy: ['Fay', 'Vic'], admins: true }, people: [] });
     expect(raw()).not.toContain('fay-unique-laptop-7c1e'); // secure_delete: freed pages are zeroed
     expect(existsSync(join(dataDir, `${PRESENCE_DB_FILE}-wal`))).toBe(false); // no write-ahead log keeping copies
     // After deletion, sharing again needs a new consent.

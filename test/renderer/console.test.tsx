@@ -20,7 +20,7 @@ const key = (k: string) => act(() => void fireEvent.keyDown(document, { key: k }
 describe('incident console', () => {
   it('shows a loading state, then an all-clear state, never a blank page', () => {
     const fake = new FakeApi();
-    fake.state = { connection: { status: 'connecting', attempt: 0 }, incidents: [], seq: -1, stale: true, role: null, canAct: true };
+    fake.state = { connection: { status: 'connecting', attempt: 0 }, incidents: [], seq: -1, stale: true, role: null, canAct: true, canRead: true };
     render(<Connected api={fake.api} />);
     expect(screen.getByTestId('list-loading').textContent).toMatch(/Loading incidents/);
     act(() => fake.push({ connection: { status: 'live', since: 0 }, seq: 0, stale: false }));

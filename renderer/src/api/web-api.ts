@@ -10,13 +10,15 @@ import { incidentDetailSchema } from '../../../shared/incidents/types';
 import { NO_AIRPODS } from '../../../shared/airpods/view';
 import { runbookViewSchema } from '../../../shared/runbooks/view';
 import { boardSchema } from '../../../shared/board';
+import { httpPresenceHub, PresenceReporter, type PresenceView } from '../../../shared/presence/reporter';
+import { createPageSignals } from '../presence/page-signals';
 import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
 const SPEAK_KEY = 'earshot.speak';
 
 export function toHubState(s: HubClientSnapshot): HubState {
-  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct };
+  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct, canRead: s.canRead };
 }
 
 const browserClock: AnnouncerClock = {
@@ -94,6 +96,30 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     if (settings.speak) announcer.onEvent(e);
   });
   const showIncidentListeners = new Set<(id: number) => void>();
+
+  // Presence from this page's own signals, shared only after consent (remembered per browser and person).
+  const sharingKey = `earshot.presence.${token.slice(-8)}`;
+  const page = createPageSignals();
+  const presence = new PresenceReporter({
+    read: page.read,
+    signals: () => ['page'],
+    thresholds: settings.presence,
+    sharing: localStorage.getItem(sharingKey) === 'on',
+    saveSharing: (on) => localStorage.setItem(sharingKey, on ? 'on' : 'off'),
+    hub: () =>
+      client.snapshot.connection.status === 'live'
+        ? httpPresenceHub(baseUrl, token, (u, init) => fetch(u, init), (p) => client.publish('web-console', { kind: 'device_presence', ...p }))
+        : null,
+  });
+  const presenceListeners = new Set<(v: PresenceView) => void>();
+  presence.onChange((v) => presenceListeners.forEach((l) => l(v)));
+  let wasLive = false;
+  client.subscribe((s) => {
+    const live = s.connection.status === 'live';
+    if (live && !wasLive) presence.connected();
+    wasLive = live;
+  });
+  setInterval(() => presence.tick(), 5_000);
   client.start();
 
   const actorOf = () => sessionStorage.getItem('earshot.actor') || 'web-console';
@@ -159,6 +185,13 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     pairAirPods: () => Promise.reject(new Error('AirPods pairing happens in the desktop app')),
     forgetAirPods: () => Promise.resolve(NO_AIRPODS),
     onAirPods: () => () => undefined,
+    getPresence: () => presence.current(),
+    setPresenceSharing: (on) => presence.setSharing(on),
+    deletePresenceData: () => presence.deleteMyData(),
+    onPresence: (listener) => {
+      presenceListeners.add(listener);
+      return () => presenceListeners.delete(listener);
+    },
     onHubState: (listener) => client.subscribe((s) => listener(toHubState(s))),
     onShowIncident: (listener) => {
       showIncidentListeners.add(listener);

@@ -24,7 +24,9 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
         noValidate // the schema validates, with messages that name the field
         onSubmit={(e) => {
           e.preventDefault();
-          const patch = { ...settings, ...(settings.remoteUrl === '' ? { remoteUrl: undefined } : {}), ...(settings.remoteToken === '' ? { remoteToken: undefined } : {}) };
+          // Presence sharing is not a plain setting: it changes only through the consent screen.
+          const { sharePresence: _consentedElsewhere, ...editable } = settings;
+          const patch = { ...editable, ...(settings.remoteUrl === '' ? { remoteUrl: undefined } : {}), ...(settings.remoteToken === '' ? { remoteToken: undefined } : {}) };
           const checked = settingsPatchSchema.safeParse(patch);
           if (!checked.success) {
             setErrors(describeIssues(checked.error, '(settings)'));

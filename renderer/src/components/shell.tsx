@@ -8,6 +8,7 @@ import { SettingsPanel } from './settings-panel';
 import { AirPodsLine, AirPodsPanel } from './airpods-panel';
 import { TelemetryPanel } from './telemetry-panel';
 import { TeamBoard } from './team-board';
+import { PresencePanel } from './presence-panel';
 import type { AirPodsView } from '../../../shared/airpods/view';
 import { SpeechControl } from './speech-control';
 import type { PlayerStatus } from '../speech/announcement-player';
@@ -80,11 +81,14 @@ export function Shell({
   const [airpodsOpen, setAirPodsOpen] = useState(false);
   const [telemetryOpen, setTelemetryOpen] = useState(false);
   const [teamOpen, setTeamOpen] = useState(false);
+  const [presenceOpen, setPresenceOpen] = useState(false);
+  const canRead = useEarshot((s) => s.hub.canRead);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const notice = useEarshot((s) => s.notice);
   const dismiss = useEarshot((s) => s.dismissNotice);
 
   useEffect(() => {
+    if (!canRead) return undefined; // presence-only: no incidents, no incident shortcuts
     const onKey = (e: KeyboardEvent) => {
       if (e.ctrlKey || e.metaKey || e.altKey || isTyping(e.target)) return;
       // Buttons handle Enter themselves; the list shortcut applies elsewhere.
@@ -93,13 +97,34 @@ export function Shell({
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
-  }, [store]);
+  }, [store, canRead]);
 
   useEffect(() => {
     if (!notice || notice.kind === 'error') return undefined;
     const t = setTimeout(dismiss, 4_000);
     return () => clearTimeout(t);
   }, [notice, dismiss]);
+
+  if (!canRead) {
+    // Presence-only (e.g. finance staff who are not on call): no alert stream, no speech —
+    // just the presence switch and the team's board.
+    return (
+      <div className="shell presence-only" data-testid="presence-only">
+        <header className="topbar">
+          <h1>Earshot</h1>
+          <span className="meta">Presence only</span>
+          <ConnectionBadge onSignOut={onSignOut} />
+          {onSignOut && (
+            <button type="button" className="link-button" onClick={onSignOut}>
+              Sign out
+            </button>
+          )}
+        </header>
+        <PresencePanel />
+        <TeamBoard />
+      </div>
+    );
+  }
 
   return (
     <div className="shell">
@@ -115,6 +140,9 @@ export function Shell({
         )}
         <button type="button" className="link-button" aria-expanded={teamOpen} onClick={() => setTeamOpen(!teamOpen)}>
           Team
+        </button>
+        <button type="button" className="link-button" aria-expanded={presenceOpen} onClick={() => setPresenceOpen(!presenceOpen)}>
+          Presence
         </button>
         {hasSettings && (
           <button type="button" className="link-button" aria-expanded={telemetryOpen} onClick={() => setTelemetryOpen(!telemetryOpen)}>
@@ -135,6 +163,7 @@ export function Shell({
       {settingsOpen && <SettingsPanel onClose={() => setSettingsOpen(false)} />}
       {telemetryOpen && <TelemetryPanel onClose={() => setTelemetryOpen(false)} />}
       {teamOpen && <TeamBoard onClose={() => setTeamOpen(false)} />}
+      {presenceOpen && <PresencePanel onClose={() => setPresenceOpen(false)} />}
       {airpodsOpen && airpods && <AirPodsPanel view={airpods} onPair={onPairAirPods} onForget={onForgetAirPods} onClose={() => setAirPodsOpen(false)} />}
       <Filters searchRef={searchRef} />
       <main className="content">

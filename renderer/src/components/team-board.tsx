@@ -1,12 +1,16 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Board } from '../../../shared/board';
-import { useApi } from '../store/context';
+import { useApi, useEarshot } from '../store/context';
 
 const PRESENCE_LABEL = { present: 'here', away: 'away', unknown: 'unknown' } as const;
 
-/** Who is on call now and next, who is here (for those who share it), and open incidents by owner. Refreshes every 15 s. */
-export function TeamBoard({ onClose }: { onClose: () => void }) {
+/**
+ * Who is on call now and next, who is here (for those who share it), and open incidents
+ * by owner. Refreshes when the incidents change, and every 10 s for presence.
+ */
+export function TeamBoard({ onClose }: { onClose?: () => void }) {
   const api = useApi();
+  const seq = useEarshot((s) => s.hub.seq);
   const [board, setBoard] = useState<Board | null>(null);
   const [error, setError] = useState<string | null>(null);
 
@@ -18,12 +22,30 @@ export function TeamBoard({ onClose }: { onClose: () => void }) {
         (err: unknown) => live && setError((err as Error).message),
       );
     void load();
-    const timer = setInterval(() => void load(), 15_000);
+    const timer = setInterval(() => void load(), 10_000);
     return () => {
       live = false;
       clearInterval(timer);
     };
   }, [api]);
+  // Any incident event (opened, notified, acknowledged) may change the owners: reload, at most every 300 ms.
+  const firstSeq = useRef(seq);
+  useEffect(() => {
+    if (seq === firstSeq.current) return undefined; // loaded on mount
+    let live = true;
+    const t = setTimeout(
+      () =>
+        void api.getBoard().then(
+          (b) => live && (setBoard(b), setError(null)),
+          (err: unknown) => live && setError((err as Error).message),
+        ),
+      300,
+    );
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [api, seq]);
 
   const nameOf = (id: string) => board?.people.find((p) => p.id === id)?.name ?? id;
   return (
@@ -92,11 +114,13 @@ export function TeamBoard({ onClose }: { onClose: () => void }) {
           )}
         </>
       )}
-      <div className="actions">
-        <button type="button" onClick={onClose}>
-          Close
-        </button>
-      </div>
+      {onClose && (
+        <div className="actions">
+          <button type="button" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      )}
     </section>
   );
 }

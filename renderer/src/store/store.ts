@@ -49,7 +49,7 @@ export interface ActionsSlice {
 export type EarshotState = HubSlice & ViewSlice & DetailSlice & ActionsSlice;
 export type EarshotStore = StoreApi<EarshotState>;
 
-const EMPTY_HUB: HubState = { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true };
+const EMPTY_HUB: HubState = { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true, canRead: true };
 
 // ---- selectors: pure, exported, used with atomic subscriptions ----
 
