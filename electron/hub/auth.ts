@@ -6,6 +6,8 @@ export interface Credential {
   name: string;
   token: string;
   role?: Role;
+  /** A person's token (from `people`), as opposed to a machine token. */
+  person?: boolean;
 }
 
 /**
@@ -16,10 +18,23 @@ export interface Credential {
 export class Authenticator {
   private readonly digests: { name: string; digest: Buffer }[];
   private readonly roles = new Map<string, Role>();
+  private readonly people = new Set<string>();
 
   constructor(credentials: readonly Credential[]) {
     this.digests = credentials.map((c) => ({ name: c.name, digest: sha256(c.token) }));
-    for (const c of credentials) this.roles.set(c.name, c.role ?? 'admin');
+    for (const c of credentials) {
+      this.roles.set(c.name, c.role ?? 'admin');
+      if (c.person) this.people.add(c.name);
+    }
+  }
+
+  /**
+   * Who an action is recorded as: a person's token acts as that person, whatever
+   * name the client claims; a machine token (an integration acting for someone)
+   * records the name it gives.
+   */
+  actorFor(credential: string, claimed: string): string {
+    return this.people.has(credential) ? credential : claimed;
   }
 
   /** The role of an identified credential (admin for machine tokens without one). */

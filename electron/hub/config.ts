@@ -169,8 +169,8 @@ export const hubConfigSchema = z
   });
 
 /** Every credential the hub accepts: machine tokens and people's tokens (named by the person's id). */
-export function credentialsOf(c: Pick<HubConfig, 'tokens' | 'people'>): { name: string; token: string; role: Role }[] {
-  return [...c.tokens, ...c.people.flatMap((p) => p.tokens.map((token) => ({ name: p.id, token, role: p.role })))];
+export function credentialsOf(c: Pick<HubConfig, 'tokens' | 'people'>): { name: string; token: string; role: Role; person?: boolean }[] {
+  return [...c.tokens, ...c.people.flatMap((p) => p.tokens.map((token) => ({ name: p.id, token, role: p.role, person: true })))];
 }
 
 export type HubConfig = z.output<typeof hubConfigSchema>;

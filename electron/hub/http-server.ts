@@ -247,7 +247,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     const input = { ...(typeof body === 'object' && body !== null ? body : {}), action, incidentId: Number(ctx.params[0]) };
     const parsed = commandSchema.safeParse(input);
     if (!parsed.success) throw new HttpError(400, 'invalid_body', `invalid ${action} request`, describeIssues(parsed.error));
-    const outcome = await runIncidentAction(core, parsed.data, credential, 'http');
+    const outcome = await runIncidentAction(core, { ...parsed.data, actor: auth.actorFor(credential, parsed.data.actor) }, credential, 'http');
     sendJson(ctx.res, 200, { incident: outcome.incident, events: outcome.events.length });
   };
 
@@ -363,7 +363,7 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         const actor = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)['actor'] : undefined;
         if (typeof actor !== 'string' || actor.length < 1 || actor.length > 200) throw new HttpError(400, 'invalid_body', 'invalid run request', ['actor: a name is required (1 to 200 characters)']);
         try {
-          const started = await deps.runbooks.run(Number(ctx.params[0]), ctx.params[1] as string, ctx.params[2] as string, actor, `http/${credential}`);
+          const started = await deps.runbooks.run(Number(ctx.params[0]), ctx.params[1] as string, ctx.params[2] as string, auth.actorFor(credential, actor), `http/${credential}`);
           sendJson(ctx.res, 202, started);
         } catch (err) {
           if (err instanceof RunbookRunError) throw new HttpError(err.code === 'not_found' ? 404 : err.code === 'conflict' ? 409 : 400, err.code, err.message);

@@ -102,6 +102,16 @@ describe('authorization: every role × every route', () => {
     expect(ana.status).toBe(200);
     const detail = (await t.get(`/api/v1/incidents/${id}`)).body.incident;
     expect(JSON.stringify(detail.timeline)).toContain('ana');
+    expect(detail.acknowledgedBy).toBe('ana'); // the person's id, not the name the client typed
+  });
+
+  it('a person cannot act under someone else\'s name; a machine token records the name it gives', async () => {
+    const id = await freshIncident('Spoof');
+    expect((await t.post(`/api/v1/incidents/${id}/ack`, { actor: 'somebody-else' }, { authorization: `Bearer ${TOKENS.responder}` })).status).toBe(200);
+    expect((await t.get(`/api/v1/incidents/${id}`)).body.incident.acknowledgedBy).toBe('ana');
+    const id2 = await freshIncident('MachineActor');
+    expect((await t.post(`/api/v1/incidents/${id2}/ack`, { actor: 'chatops:erin' })).status).toBe(200);
+    expect((await t.get(`/api/v1/incidents/${id2}`)).body.incident.acknowledgedBy).toBe('chatops:erin');
   });
 });
 

@@ -179,7 +179,7 @@ export class StreamServer {
       case 'run_step': {
         if (!this.permitted(session, msg.requestId, 'act')) return;
         const { requestId } = msg;
-        this.o.runbooks.run(msg.incidentId, msg.runbook, msg.step, msg.actor, `stream/${session.credential}`).then(
+        this.o.runbooks.run(msg.incidentId, msg.runbook, msg.step, this.o.auth.actorFor(session.credential, msg.actor), `stream/${session.credential}`).then(
           ({ runId }) => this.send(session, { type: 'reply', requestId, ok: true, run: { runId } }),
           (err: unknown) =>
             this.send(session, {
@@ -194,7 +194,7 @@ export class StreamServer {
       case 'command': {
         if (!this.permitted(session, msg.requestId, 'act')) return;
         const { requestId } = msg;
-        runIncidentAction(this.o.core, msg.command, session.credential, 'stream').then(
+        runIncidentAction(this.o.core, { ...msg.command, actor: this.o.auth.actorFor(session.credential, msg.command.actor) }, session.credential, 'stream').then(
           (outcome) => this.send(session, { type: 'reply', requestId, ok: true, ...(outcome.incident ? { incident: outcome.incident } : {}) }),
           (err: unknown) =>
             this.send(session, {
