@@ -1,0 +1,186 @@
+/**
+ * MFCC features for the command recognizer, platform-free (the renderer runs it on
+ * the microphone; tests and the benchmark run it on WAV files under Node).
+ *
+ * 16 kHz mono; 25 ms frames every 10 ms; pre-emphasis, Hamming window, 512-point
+ * FFT, 24 mel bands over 200–3,800 Hz (inside what a Bluetooth headset microphone
+ * carries even in narrowband, 8 kHz, mode), log energies, DCT → 13 cepstra, the
+ * first (overall loudness) dropped, then per-utterance cepstral mean removal so the
+ * channel (AirPods, laptop, telephone band) largely cancels out; deltas appended.
+ */
+
+export const SAMPLE_RATE = 16_000;
+export const FRAME = 400; // 25 ms
+export const HOP = 160; // 10 ms
+const NFFT = 512;
+const MELS = 24;
+const CEPS = 12; // c1..c12
+const LOW_HZ = 300;
+const HIGH_HZ = 3_400;
+const NOISE_PERCENTILE = 0.1;
+const OVERSUBTRACT = 2;
+const SPECTRAL_FLOOR = 0.5;
+const DYNAMIC_RANGE_DB = 65;
+const TRIM_DB = 25;
+
+const hamming = Float64Array.from({ length: FRAME }, (_, i) => 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (FRAME - 1)));
+
+/** Bit-reversal table and twiddles for the 512-point FFT, computed once. */
+const rev = new Uint16Array(NFFT);
+for (let i = 0, bits = Math.log2(NFFT); i < NFFT; i++) {
+  let r = 0;
+  for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+  rev[i] = r;
+}
+const cosT = Float64Array.from({ length: NFFT / 2 }, (_, i) => Math.cos((2 * Math.PI * i) / NFFT));
+const sinT = Float64Array.from({ length: NFFT / 2 }, (_, i) => -Math.sin((2 * Math.PI * i) / NFFT));
+
+function fftPower(re: Float64Array, im: Float64Array, out: Float64Array): void {
+  for (let i = 0; i < NFFT; i++) {
+    const j = rev[i] as number;
+    if (j > i) {
+      const t = re[i] as number;
+      re[i] = re[j] as number;
+      re[j] = t;
+    }
+  }
+  im.fill(0);
+  for (let size = 2; size <= NFFT; size <<= 1) {
+    const half = size >> 1;
+    const step = NFFT / size;
+    for (let start = 0; start < NFFT; start += size) {
+      for (let k = 0; k < half; k++) {
+        const a = start + k;
+        const b = a + half;
+        const wr = cosT[k * step] as number;
+        const wi = sinT[k * step] as number;
+        const xr = (re[b] as number) * wr - (im[b] as number) * wi;
+        const xi = (re[b] as number) * wi + (im[b] as number) * wr;
+        re[b] = (re[a] as number) - xr;
+        im[b] = (im[a] as number) - xi;
+        re[a] = (re[a] as number) + xr;
+        im[a] = (im[a] as number) + xi;
+      }
+    }
+  }
+  for (let k = 0; k <= NFFT / 2; k++) out[k] = (re[k] as number) ** 2 + (im[k] as number) ** 2;
+}
+
+const mel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
+const hzOf = (m: number) => 700 * (10 ** (m / 2595) - 1);
+
+/** Triangular mel filters as [firstBin, weights]. */
+const filters: { first: number; w: Float64Array }[] = (() => {
+  const lo = mel(LOW_HZ);
+  const hi = mel(HIGH_HZ);
+  const centres = Array.from({ length: MELS + 2 }, (_, i) => hzOf(lo + ((hi - lo) * i) / (MELS + 1)));
+  const bin = (hz: number) => (hz * NFFT) / SAMPLE_RATE;
+  return Array.from({ length: MELS }, (_, m) => {
+    const [l, c, r] = [bin(centres[m] as number), bin(centres[m + 1] as number), bin(centres[m + 2] as number)];
+    const first = Math.ceil(l);
+    const last = Math.floor(r);
+    const w = new Float64Array(Math.max(0, last - first + 1));
+    for (let k = first; k <= last; k++) w[k - first] = k <= c ? (k - l) / (c - l) : (r - k) / (r - c);
+    return { first, w };
+  });
+})();
+
+const dct = Array.from({ length: CEPS }, (_, i) => Float64Array.from({ length: MELS }, (_, m) => Math.cos((Math.PI * (i + 1) * (m + 0.5)) / MELS)));
+
+/** Features of one utterance: one row per 10 ms frame (CEPS cepstra + CEPS deltas). */
+export type Features = Float32Array[];
+export const DIMS = CEPS * 2;
+
+export function mfcc(samples: Float32Array): Features {
+  const frames = samples.length < FRAME ? 0 : 1 + Math.floor((samples.length - FRAME) / HOP);
+  const re = new Float64Array(NFFT);
+  const im = new Float64Array(NFFT);
+  const power = new Float64Array(NFFT / 2 + 1);
+  const logMel = new Float64Array(MELS);
+  const mels: Float64Array[] = [];
+  for (let f = 0; f < frames; f++) {
+    const at = f * HOP;
+    re.fill(0);
+    let prev = at > 0 ? (samples[at - 1] as number) : 0;
+    for (let i = 0; i < FRAME; i++) {
+      const x = samples[at + i] as number;
+      re[i] = (x - 0.97 * prev) * (hamming[i] as number);
+      prev = x;
+    }
+    fftPower(re, im, power);
+    const e = new Float64Array(MELS);
+    for (let m = 0; m < MELS; m++) {
+      const { first, w } = filters[m] as { first: number; w: Float64Array };
+      let sum = 0;
+      for (let k = 0; k < w.length; k++) sum += (w[k] as number) * (power[first + k] as number);
+      e[m] = sum;
+    }
+    mels.push(e);
+  }
+  // Noise: per band, a low percentile over the utterance (its lead-in, tail and the gaps
+  // between sounds are noise only). Subtract it, keeping a floor, and floor everything
+  // at a fixed distance below the loudest band, so a quiet room and a noisy one give
+  // similar features where there is no speech. Then keep only where the speech is.
+  const noise = new Float64Array(MELS);
+  const column = new Float64Array(mels.length);
+  for (let m = 0; m < MELS; m++) {
+    for (let f = 0; f < mels.length; f++) column[f] = (mels[f] as Float64Array)[m] as number;
+    column.sort();
+    noise[m] = column[Math.floor(NOISE_PERCENTILE * (mels.length - 1))] ?? 0;
+  }
+  let peak = 0;
+  const energy = new Float64Array(mels.length);
+  for (let f = 0; f < mels.length; f++) {
+    const e = mels[f] as Float64Array;
+    let total = 0;
+    for (let m = 0; m < MELS; m++) {
+      const clean = Math.max((e[m] as number) - OVERSUBTRACT * (noise[m] as number), SPECTRAL_FLOOR * (noise[m] as number));
+      e[m] = clean;
+      total += clean;
+      if (clean > peak) peak = clean;
+    }
+    energy[f] = total;
+  }
+  const floor = peak * 10 ** (-DYNAMIC_RANGE_DB / 10) + 1e-10;
+  let maxEnergy = 0;
+  for (const x of energy) maxEnergy = Math.max(maxEnergy, x);
+  let from = 0;
+  let to = mels.length - 1;
+  while (from < to && (energy[from] as number) < maxEnergy * 10 ** (-TRIM_DB / 10)) from++;
+  while (to > from && (energy[to] as number) < maxEnergy * 10 ** (-TRIM_DB / 10)) to--;
+  const ceps: Float64Array[] = [];
+  for (let f = from; f <= to && mels.length > 0; f++) {
+    const e = mels[f] as Float64Array;
+    for (let m = 0; m < MELS; m++) logMel[m] = Math.log((e[m] as number) + floor);
+    const c = new Float64Array(CEPS);
+    for (let i = 0; i < CEPS; i++) {
+      const row = dct[i] as Float64Array;
+      let s = 0;
+      for (let m = 0; m < MELS; m++) s += (row[m] as number) * (logMel[m] as number);
+      c[i] = s;
+    }
+    ceps.push(c);
+  }
+  // Cepstral mean removal: the channel is a constant offset in this domain.
+  const mean = new Float64Array(CEPS);
+  for (const c of ceps) for (let i = 0; i < CEPS; i++) mean[i] = (mean[i] as number) + (c[i] as number) / ceps.length;
+  for (const c of ceps) for (let i = 0; i < CEPS; i++) c[i] = (c[i] as number) - (mean[i] as number);
+  // Deltas over ±2 frames.
+  const out: Features = [];
+  for (let t = 0; t < ceps.length; t++) {
+    const row = new Float32Array(DIMS);
+    const c = ceps[t] as Float64Array;
+    for (let i = 0; i < CEPS; i++) {
+      row[i] = c[i] as number;
+      let num = 0;
+      for (let d = 1; d <= 2; d++) {
+        const a = ceps[Math.min(ceps.length - 1, t + d)] as Float64Array;
+        const b = ceps[Math.max(0, t - d)] as Float64Array;
+        num += d * ((a[i] as number) - (b[i] as number));
+      }
+      row[CEPS + i] = num / 10;
+    }
+    out.push(row);
+  }
+  return out;
+}

@@ -1,0 +1,330 @@
+/**
+ * Offline recognition of a handful of commands, enrolled by the user: each word is
+ * said three times and the takes are kept (on this device only). A new utterance is
+ * compared with every take by dynamic time warping (DTW) over MFCC frames, so speed
+ * differences do not matter; nothing is downloaded, nothing leaves the device, and
+ * the vocabulary is the user's own voice — which is what makes it robust to accent.
+ *
+ * Noise: just before the utterance the microphone heard the room alone. The takes
+ * are mixed with that very noise at the utterance's own signal-to-noise ratio before
+ * comparing, so a command said in a noisy room is compared with the user's takes in
+ * the same noise (matched conditions), not with clean ones.
+ *
+ * Deciding rather than guessing: the utterance must be close to one command
+ * (relative to how much the user's own takes of it differ) and clearly closer to it
+ * than to any other command. Close but not clear → "unsure" (the app asks "Say
+ * again?" once); anything else → rejected, silently.
+ */
+import { z } from 'zod';
+import { HOP, mfcc, SAMPLE_RATE, DIMS, type Features } from './features';
+
+export const COMMANDS = ['acknowledge', 'snooze', 'resolve', 'repeat', 'cancel'] as const;
+export const voiceCommandSchema = z.enum(COMMANDS);
+export type VoiceCommand = z.infer<typeof voiceCommandSchema>;
+export const TAKES_PER_COMMAND = 3;
+
+/** Enrolment as stored (localStorage): validated when loaded, like any other input. */
+export const enrolmentSchema = z.object({
+  version: z.literal(1),
+  sampleRate: z.literal(SAMPLE_RATE),
+  takes: z
+    .array(
+      z.object({
+        command: voiceCommandSchema,
+        /** 16-bit little-endian PCM, base64 (at most 2 s). */
+        pcm: z
+          .string()
+          .max(Math.ceil((SAMPLE_RATE * 2 * 2 * 4) / 3) + 4)
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+      }),
+    )
+    .max(COMMANDS.length * 6),
+});
+export type Enrolment = z.infer<typeof enrolmentSchema>;
+
+export interface RecognizerOptions {
+  /** Accept when the best command's distance is at most this × the user's own spread for it. */
+  accept: number;
+  /** …and at most this fraction of the runner-up command's distance. */
+  ratio: number;
+  /** …and its worst stretch at most this × the worst stretch between the user's own takes. */
+  peak: number;
+  /** Ask again ("unsure") up to these looser limits. */
+  unsure: number;
+  unsureRatio: number;
+  unsurePeak: number;
+  /** Utterances shorter or longer than this are not commands (ms). */
+  minMs: number;
+  maxMs: number;
+  /** DTW band, as a fraction of the longer sequence. */
+  band: number;
+}
+
+export const RECOGNIZER_DEFAULTS: RecognizerOptions = { accept: 1.5, ratio: 1, peak: 1.2, unsure: 3, unsureRatio: 0.7, unsurePeak: 2, minMs: 150, maxMs: 1_800, band: 0.35 };
+
+export type Decision =
+  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number }
+  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number };
+
+/**
+ * Length-normalised DTW distance (Sakoe–Chiba band). Local costs are squared
+ * Euclidean distances: one badly mismatched stretch (the "v" of "revolve" where
+ * "resolve" has a "z") weighs more than many slightly different frames.
+ */
+export function dtw(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band): number {
+  const n = a.length;
+  const m = b.length;
+  if (n === 0 || m === 0) return Infinity;
+  const w = Math.max(Math.abs(n - m) + 1, Math.ceil(band * Math.max(n, m)));
+  let prev = new Float64Array(m + 1).fill(Infinity);
+  let cur = new Float64Array(m + 1).fill(Infinity);
+  prev[0] = 0;
+  for (let i = 1; i <= n; i++) {
+    cur.fill(Infinity);
+    const ai = a[i - 1] as Float32Array;
+    const centre = (i * m) / n;
+    const jFrom = Math.max(1, Math.floor(centre) - w);
+    const jTo = Math.min(m, Math.ceil(centre) + w);
+    for (let j = jFrom; j <= jTo; j++) {
+      const bj = b[j - 1] as Float32Array;
+      let d = 0;
+      for (let k = 0; k < DIMS; k++) {
+        const x = (ai[k] as number) - (bj[k] as number);
+        d += x * x;
+      }
+      cur[j] = d + Math.min(prev[j - 1] as number, prev[j] as number, cur[j - 1] as number);
+    }
+    [prev, cur] = [cur, prev];
+  }
+  return (prev[m] as number) / (n + m);
+}
+
+/**
+ * The worst short stretch of an alignment: DTW's best path, then the highest mean local
+ * cost over any `window` consecutive steps. A near-miss word ("revolve" for "resolve",
+ * "candle" for "cancel") matches well on average but badly at the one sound that
+ * differs; a command said faster or lower differs a little everywhere. So this tells
+ * them apart where the average distance cannot.
+ */
+export function dtwPeak(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, window = 8): number {
+  const n = a.length;
+  const m = b.length;
+  if (n === 0 || m === 0) return Infinity;
+  const w = Math.max(Math.abs(n - m) + 1, Math.ceil(band * Math.max(n, m)));
+  const acc = new Float64Array((n + 1) * (m + 1)).fill(Infinity);
+  const local = new Float64Array((n + 1) * (m + 1));
+  acc[0] = 0;
+  const at = (i: number, j: number) => i * (m + 1) + j;
+  for (let i = 1; i <= n; i++) {
+    const ai = a[i - 1] as Float32Array;
+    const centre = (i * m) / n;
+    for (let j = Math.max(1, Math.floor(centre) - w); j <= Math.min(m, Math.ceil(centre) + w); j++) {
+      const bj = b[j - 1] as Float32Array;
+      let d = 0;
+      for (let k = 0; k < DIMS; k++) {
+        const x = (ai[k] as number) - (bj[k] as number);
+        d += x * x;
+      }
+      local[at(i, j)] = d;
+      acc[at(i, j)] = d + Math.min(acc[at(i - 1, j - 1)] as number, acc[at(i - 1, j)] as number, acc[at(i, j - 1)] as number);
+    }
+  }
+  const costs: number[] = [];
+  let i = n;
+  let j = m;
+  while (i > 0 && j > 0) {
+    costs.push(local[at(i, j)] as number);
+    const diag = acc[at(i - 1, j - 1)] as number;
+    const up = acc[at(i - 1, j)] as number;
+    const left = acc[at(i, j - 1)] as number;
+    if (diag <= up && diag <= left) {
+      i--;
+      j--;
+    } else if (up <= left) i--;
+    else j--;
+  }
+  const span = Math.min(window, costs.length);
+  let sum = 0;
+  for (let k = 0; k < span; k++) sum += costs[k] as number;
+  let worst = sum;
+  for (let k = span; k < costs.length; k++) {
+    sum += (costs[k] as number) - (costs[k - span] as number);
+    if (sum > worst) worst = sum;
+  }
+  return worst / span;
+}
+
+// ---- PCM <-> base64, without platform APIs (shared/ has no Buffer and no atob) ----
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
+
+export function encodePcm(samples: Float32Array): string {
+  const bytes = new Uint8Array(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) {
+    const v = Math.max(-32768, Math.min(32767, Math.round((samples[i] as number) * 32767)));
+    bytes[2 * i] = v & 0xff;
+    bytes[2 * i + 1] = (v >> 8) & 0xff;
+  }
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a, b, c] = [bytes[i] as number, bytes[i + 1] ?? 0, bytes[i + 2] ?? 0];
+    const n = (a << 16) | (b << 8) | c;
+    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + (i + 1 < bytes.length ? B64[(n >> 6) & 63]! : '=') + (i + 2 < bytes.length ? B64[n & 63]! : '=');
+  }
+  return out;
+}
+
+export function decodePcm(text: string): Float32Array {
+  const clean = text.replace(/=+$/, '');
+  const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let at = 0;
+  for (const ch of clean) {
+    acc = (acc << 6) | (B64_INDEX.get(ch) ?? 0);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes[at++] = (acc >> bits) & 0xff;
+    }
+  }
+  const out = new Float32Array(at >> 1);
+  for (let i = 0; i < out.length; i++) {
+    const v = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8);
+    out[i] = (v >= 0x8000 ? v - 0x10000 : v) / 32768;
+  }
+  return out;
+}
+
+/** Speech level of a take or utterance: RMS over its loud 10 ms frames (quiet edges do not dilute it). */
+export function speechLevel(x: Float32Array): number {
+  const levels: number[] = [];
+  let peak = 0;
+  for (let i = 0; i + HOP <= x.length; i += HOP) {
+    let s = 0;
+    for (let j = i; j < i + HOP; j++) s += (x[j] as number) ** 2;
+    levels.push(s / HOP);
+    if (s / HOP > peak) peak = s / HOP;
+  }
+  const loud = levels.filter((l) => l > peak * 0.03);
+  return Math.sqrt(loud.reduce((a, b) => a + b, 0) / Math.max(1, loud.length));
+}
+
+function rms(x: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += (x[i] as number) ** 2;
+  return Math.sqrt(s / Math.max(1, x.length));
+}
+
+interface Templates {
+  templates: { command: VoiceCommand; f: Features }[];
+  spread: Map<VoiceCommand, number>;
+  peaks: Map<VoiceCommand, number>;
+}
+
+/** Noise this far below the speech changes nothing worth a recomputation. */
+const CLEAN_SNR = 40;
+
+export class CommandRecognizer {
+  private readonly o: RecognizerOptions;
+  private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number }[];
+  private clean: Templates | undefined;
+
+  constructor(enrolment: Enrolment, options: Partial<RecognizerOptions> = {}) {
+    this.o = { ...RECOGNIZER_DEFAULTS, ...options };
+    this.takes = enrolment.takes.map((t) => {
+      const audio = decodePcm(t.pcm);
+      return { command: t.command, audio, level: speechLevel(audio) };
+    });
+  }
+
+  /** Which commands are enrolled (with at least two takes, so there is a spread to measure). */
+  get enrolled(): VoiceCommand[] {
+    return COMMANDS.filter((c) => this.takes.filter((t) => t.command === c).length >= 2);
+  }
+
+  /**
+   * Classifies one utterance. `noise` is what the microphone heard just before it
+   * (empty when unknown): the takes are compared in that same noise.
+   */
+  classify(utterance: Float32Array, noise: Float32Array = new Float32Array(0)): Decision {
+    if (this.enrolled.length === 0) return { decision: 'reject', reason: 'not enrolled' };
+    const ms = (utterance.length * 1000) / SAMPLE_RATE;
+    if (ms < this.o.minMs) return { decision: 'reject', reason: 'too short' };
+    const f = mfcc(utterance);
+    const spoken = (f.length * HOP * 1000) / SAMPLE_RATE;
+    if (spoken < this.o.minMs) return { decision: 'reject', reason: 'too short' };
+    if (spoken > this.o.maxMs) return { decision: 'reject', reason: 'too long' };
+
+    const { templates, spread, peaks } = this.templatesFor(speechLevel(utterance), noise);
+    const per = new Map<VoiceCommand, number[]>();
+    const nearest = new Map<VoiceCommand, { d: number; f: Features }>();
+    for (const t of templates) {
+      const list = per.get(t.command) ?? [];
+      const d = dtw(f, t.f, this.o.band);
+      list.push(d);
+      per.set(t.command, list);
+      if (d < (nearest.get(t.command)?.d ?? Infinity)) nearest.set(t.command, { d, f: t.f });
+    }
+    // Per command: the mean of its two nearest takes (one lucky match is not enough).
+    const scores = [...per]
+      .filter(([c]) => this.enrolled.includes(c))
+      .map(([command, ds]) => {
+        ds.sort((x, y) => x - y);
+        const k = Math.min(2, ds.length);
+        return { command, d: ds.slice(0, k).reduce((a, b) => a + b, 0) / k };
+      })
+      .sort((x, y) => x.d - y.d);
+    const best = scores[0] as { command: VoiceCommand; d: number };
+    const runnerUp = scores[1]?.d ?? Infinity;
+    const relative = best.d / (spread.get(best.command) ?? 1);
+    const ratio = best.d / runnerUp;
+    // The worst stretch against the closest take of the winning command, relative to the user's own.
+    const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band);
+    const peak = worst / (peaks.get(best.command) ?? 1);
+    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst };
+    if (relative <= this.o.accept && ratio <= this.o.ratio && peak <= this.o.peak) return { decision: 'accept', ...base };
+    if (relative <= this.o.unsure && ratio <= this.o.unsureRatio && peak <= this.o.unsurePeak) return { decision: 'unsure', ...base };
+    return { decision: 'reject', reason: ratio > this.o.unsureRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst };
+  }
+
+  /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */
+  private templatesFor(level: number, noise: Float32Array): Templates {
+    const noiseRms = rms(noise);
+    const snr = noiseRms > 0 ? 20 * Math.log10(level / noiseRms) : Infinity;
+    if (snr >= CLEAN_SNR || noise.length < HOP * 5) {
+      this.clean ??= this.build((t) => t.audio);
+      return this.clean;
+    }
+    return this.build((t) => {
+      // The take plus the room's noise, scaled so the take sits as far above it as the utterance does.
+      const gain = t.level / level;
+      const out = new Float32Array(t.audio.length);
+      for (let i = 0; i < out.length; i++) out[i] = (t.audio[i] as number) + gain * (noise[i % noise.length] as number);
+      return out;
+    });
+  }
+
+  private build(audioOf: (t: { audio: Float32Array; level: number }) => Float32Array): Templates {
+    const templates = this.takes.map((t) => ({ command: t.command, f: mfcc(audioOf(t)) }));
+    // The user's own spread per command: the median distance (and worst stretch) between their takes of it.
+    const spread = new Map<VoiceCommand, number>();
+    const peaks = new Map<VoiceCommand, number>();
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+    for (const c of COMMANDS) {
+      const mine = templates.filter((t) => t.command === c);
+      const ds: number[] = [];
+      const ps: number[] = [];
+      for (let i = 0; i < mine.length; i++)
+        for (let j = i + 1; j < mine.length; j++) {
+          ds.push(dtw(mine[i]!.f, mine[j]!.f, this.o.band));
+          ps.push(dtwPeak(mine[i]!.f, mine[j]!.f, this.o.band));
+        }
+      if (ds.length) {
+        spread.set(c, Math.max(median(ds), 1e-6));
+        peaks.set(c, Math.max(median(ps), 1e-6));
+      }
+    }
+    return { templates, spread, peaks };
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * Streaming voice-activity detection by energy against an adaptive noise floor:
+ * feed it audio as it arrives (any chunk size, 16 kHz mono), get back each stretch
+ * of speech once it has ended. Cheap (one sum of squares per 10 ms), so it runs on
+ * every microphone buffer while listening.
+ *
+ * Speech starts when a 10 ms frame is `startDb` above the floor for 3 frames running
+ * (a click is not speech); it ends after `hangoverMs` below `floor + endDb` (the
+ * short gaps inside a word — the stop in "ack-nowledge" — do not end it). The floor
+ * falls quickly and rises slowly, so it follows steady noise but not speech.
+ */
+import { HOP, SAMPLE_RATE } from './features';
+
+export interface VadOptions {
+  startDb: number;
+  endDb: number;
+  hangoverMs: number;
+  prerollMs: number;
+  /** Longer than this is not a command (a sentence, music): dropped, and said so. */
+  maxSpeechMs: number;
+  /** Never treat anything quieter than this as speech, however quiet the room (dBFS). */
+  minSpeechDb: number;
+  /** The first this-many ms of a window only measure the room (the listening cue plays then). */
+  warmupMs: number;
+}
+
+export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 4, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150 };
+
+export interface SpeechSegment {
+  samples: Float32Array;
+  /** Sample index (in everything fed so far) where the speech started and where it ended. */
+  start: number;
+  end: number;
+  /** Sample index at which the end was detected (end + hangover): the decision can only come after this. */
+  detectedAt: number;
+  /** Cut off at maxSpeechMs: not a command. */
+  tooLong: boolean;
+}
+
+export class Vad {
+  private readonly o: VadOptions;
+  private floor = -70;
+  private frame = new Float32Array(HOP);
+  private fill = 0;
+  private fed = 0;
+  /** Recent audio (preroll plus the current segment). */
+  private buf: Float32Array;
+  private bufLen = 0;
+  private above = 0;
+  private below = 0;
+  private inSpeech = false;
+  private speechStart = 0;
+  private lastSpeech = 0;
+  private warm: number[] = [];
+  /** Frame levels of the current segment (to learn from a "segment" that was really just loud noise). */
+  private levels: number[] = [];
+
+  constructor(options: Partial<VadOptions> = {}) {
+    this.o = { ...VAD_DEFAULTS, ...options };
+    this.buf = new Float32Array(Math.ceil(((this.o.maxSpeechMs + this.o.prerollMs + this.o.hangoverMs + 100) * SAMPLE_RATE) / 1000));
+  }
+
+  get speaking(): boolean {
+    return this.inSpeech;
+  }
+
+  get noiseFloorDb(): number {
+    return this.floor;
+  }
+
+  /** Forget everything (a new listening window). */
+  reset(): void {
+    this.warm = [];
+    this.floor = -70;
+    this.fill = 0;
+    this.bufLen = 0;
+    this.above = 0;
+    this.below = 0;
+    this.inSpeech = false;
+  }
+
+  push(chunk: Float32Array): SpeechSegment[] {
+    const out: SpeechSegment[] = [];
+    for (let i = 0; i < chunk.length; i++) {
+      this.frame[this.fill++] = chunk[i] as number;
+      if (this.fill === HOP) {
+        this.fill = 0;
+        const seg = this.onFrame();
+        if (seg) out.push(seg);
+      }
+    }
+    return out;
+  }
+
+  private onFrame(): SpeechSegment | null {
+    const o = this.o;
+    let sum = 0;
+    for (let i = 0; i < HOP; i++) sum += (this.frame[i] as number) ** 2;
+    const db = 10 * Math.log10(sum / HOP + 1e-12);
+    const frameStart = this.fed;
+    this.fed += HOP;
+    this.append(this.frame);
+
+    const warmupFrames = Math.round((o.warmupMs * SAMPLE_RATE) / 1000 / HOP);
+    if (this.warm.length < warmupFrames) {
+      // Measure the room first: the floor starts at its median level.
+      this.warm.push(db);
+      const sorted = [...this.warm].sort((a, b) => a - b);
+      this.floor = Math.max(sorted[Math.floor(sorted.length / 2)] as number, -90);
+      return null;
+    }
+    if (!this.inSpeech) {
+      // Track the floor only outside speech: fast down, slow up (2 dB/s).
+      this.floor = db < this.floor ? 0.8 * this.floor + 0.2 * db : this.floor + 0.02;
+      this.floor = Math.max(this.floor, -90);
+      const threshold = Math.max(this.floor + o.startDb, o.minSpeechDb);
+      this.above = db > threshold ? this.above + 1 : 0;
+      if (this.above >= 3) {
+        this.inSpeech = true;
+        this.levels = [];
+        this.below = 0;
+        this.speechStart = frameStart - 2 * HOP;
+        this.lastSpeech = this.fed;
+        // Keep the preroll and this onset; drop older audio.
+        const keep = Math.min(this.bufLen, Math.round((o.prerollMs * SAMPLE_RATE) / 1000) + 3 * HOP);
+        this.buf.copyWithin(0, this.bufLen - keep, this.bufLen);
+        this.bufLen = keep;
+      } else {
+        // Outside speech only the preroll is needed.
+        const keep = Math.round((o.prerollMs * SAMPLE_RATE) / 1000) + 3 * HOP;
+        if (this.bufLen > keep * 4) {
+          this.buf.copyWithin(0, this.bufLen - keep, this.bufLen);
+          this.bufLen = keep;
+        }
+      }
+      return null;
+    }
+
+    this.levels.push(db);
+    const endThreshold = Math.max(this.floor + o.endDb, o.minSpeechDb - 5);
+    if (db > endThreshold) {
+      this.below = 0;
+      this.lastSpeech = this.fed;
+    } else this.below++;
+    const tooLong = this.fed - this.speechStart > (o.maxSpeechMs * SAMPLE_RATE) / 1000;
+    if (this.below * HOP < (o.hangoverMs * SAMPLE_RATE) / 1000 && !tooLong) return null;
+
+    this.inSpeech = false;
+    this.above = 0;
+    if (tooLong) {
+      // Seconds of "speech" is more likely a louder room: learn its level (the quieter half).
+      const sorted = [...this.levels].sort((a, b) => a - b);
+      this.floor = Math.max(this.floor, sorted[Math.floor(sorted.length / 4)] ?? this.floor);
+    }
+    // The segment: preroll + speech + 50 ms of tail, without the rest of the hangover.
+    const tail = Math.round(0.05 * SAMPLE_RATE);
+    const cut = Math.min(this.bufLen, this.bufLen - (this.fed - this.lastSpeech) + tail);
+    const samples = this.buf.slice(0, Math.max(0, cut));
+    this.bufLen = 0;
+    return { samples, start: Math.max(0, this.speechStart), end: this.lastSpeech, detectedAt: this.fed, tooLong };
+  }
+
+  private append(frame: Float32Array): void {
+    if (this.bufLen + frame.length > this.buf.length) {
+      const drop = this.bufLen + frame.length - this.buf.length;
+      this.buf.copyWithin(0, drop, this.bufLen);
+      this.bufLen -= drop;
+    }
+    this.buf.set(frame, this.bufLen);
+    this.bufLen += frame.length;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The voice-command corpus, generated here (nothing downloaded): espeak-ng speaks
+ * each command and many distractors in several English voices (accents), speeds and
+ * pitches; sox resamples it to 16 kHz, optionally squeezes it through an 8 kHz
+ * Bluetooth-headset band (what an AirPods microphone sends in a call), and noise
+ * (white, pink, brown, and office babble made of other espeak voices) is mixed in at
+ * a chosen SNR. Renders are cached by their parameters.
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SAMPLE_RATE } from '../../../shared/voice/features';
+
+export const CACHE = process.env['EARSHOT_VOICE_CACHE'] ?? join(tmpdir(), 'earshot-voice-corpus');
+
+/** English voices espeak-ng ships (each an accent), and variants (different vocal tracts) to make "people". */
+export const VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd', 'en-029'] as const;
+export const VARIANTS = ['', '+m3', '+f2', '+f4'] as const;
+
+export const DISTRACTOR_WORDS = [
+  'knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild',
+  'council', 'candle', 'castle', 'hello', 'okay', 'deploy', 'restart', 'please', 'seven', 'weather', 'coffee', 'monitor', 'alert', 'database',
+] as const;
+export const DISTRACTOR_SENTENCES = [
+  'the database is on fire again',
+  'can you hear me now',
+  'let us check the dashboard first',
+  'I will look at it after lunch',
+  'what time is the meeting',
+  'the build is green',
+  'did anyone page the network team',
+  'send me the logs please',
+] as const;
+
+export interface RenderSpec {
+  text: string;
+  voice: string;
+  speed: number;
+  pitch: number;
+  /** 'narrow': through an 8 kHz headset band and back. */
+  band?: 'wide' | 'narrow';
+  noise?: { kind: 'white' | 'pink' | 'brown' | 'babble'; snrDb: number; seed?: number };
+  /** Silence (or noise) before and after the speech, in seconds. */
+  padBefore?: number;
+  padAfter?: number;
+}
+
+function key(o: unknown): string {
+  return createHash('sha256').update(JSON.stringify(o)).digest('hex').slice(0, 24);
+}
+
+export function readWav16(path: string): Float32Array {
+  const b = readFileSync(path);
+  let at = 12;
+  let fmt: { channels: number; rate: number; bits: number } | undefined;
+  while (at + 8 <= b.length) {
+    const id = b.toString('ascii', at, at + 4);
+    const size = b.readUInt32LE(at + 4);
+    if (id === 'fmt ') fmt = { channels: b.readUInt16LE(at + 10), rate: b.readUInt32LE(at + 12), bits: b.readUInt16LE(at + 22) };
+    if (id === 'data') {
+      if (!fmt || fmt.bits !== 16 || fmt.channels !== 1 || fmt.rate !== SAMPLE_RATE) throw new Error(`${path}: want 16-bit mono ${SAMPLE_RATE} Hz, got ${JSON.stringify(fmt)}`);
+      const n = Math.min(size, b.length - at - 8) >> 1;
+      const out = new Float32Array(n);
+      for (let i = 0; i < n; i++) out[i] = b.readInt16LE(at + 8 + 2 * i) / 32768;
+      return out;
+    }
+    at += 8 + size + (size & 1);
+  }
+  throw new Error(`${path}: no data chunk`);
+}
+
+export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RATE): void {
+  const data = Buffer.alloc(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) data.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round((samples[i] as number) * 32767))), 2 * i);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + data.length, 4);
+  h.write('WAVE', 8, 'ascii');
+  h.write('fmt ', 12, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(rate, 24);
+  h.writeUInt32LE(rate * 2, 28);
+  h.writeUInt16LE(2, 32);
+  h.writeUInt16LE(16, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(data.length, 40);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, Buffer.concat([h, data]));
+  renameSync(tmp, path);
+}
+
+/** espeak-ng → 16 kHz mono (text as an argument: never through a shell). Cached. */
+function speech(text: string, voice: string, speed: number, pitch: number, band: 'wide' | 'narrow'): Float32Array {
+  mkdirSync(CACHE, { recursive: true });
+  const out = join(CACHE, `s-${key({ text, voice, speed, pitch, band })}.wav`);
+  if (!existsSync(out)) {
+    const raw = `${out}.${process.pid}.espeak.wav`;
+    execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', raw, '--', text], { stdio: 'ignore' });
+    const effects = band === 'narrow' ? ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)] : ['rate', String(SAMPLE_RATE)];
+    const tmp = `${out}.${process.pid}.sox.wav`;
+    execFileSync('sox', [raw, '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', tmp, ...effects], { stdio: 'ignore' });
+    renameSync(tmp, out);
+    execFileSync('rm', ['-f', raw]);
+  }
+  return readWav16(out);
+}
+
+/** A noise recording, long enough to cut from (sox's own generators; babble from espeak voices). */
+function noiseBed(kind: 'white' | 'pink' | 'brown' | 'babble'): Float32Array {
+  mkdirSync(CACHE, { recursive: true });
+  const out = join(CACHE, `n-${kind}.wav`);
+  if (!existsSync(out)) {
+    if (kind === 'babble') {
+      // Six people talking at once, none of them saying a command.
+      const voices = ['en-us+m3', 'en-gb+f2', 'en-gb-scotland+f4', 'en-029', 'en-gb-x-rp+m3', 'en-us+f2'];
+      const tracks = voices.map((v, i) => speech(DISTRACTOR_SENTENCES.slice(i).concat(DISTRACTOR_SENTENCES.slice(0, i)).join('. '), v, 160 + 10 * i, 40 + 5 * i, 'wide'));
+      const len = Math.min(...tracks.map((t) => t.length));
+      const mix = new Float32Array(len);
+      tracks.forEach((t, i) => {
+        const shift = Math.floor((i * len) / tracks.length);
+        for (let j = 0; j < len; j++) mix[j] = (mix[j] as number) + (t[(j + shift) % len] as number) / tracks.length;
+      });
+      writeWav16(out, mix);
+    } else {
+      const tmp = `${out}.${process.pid}.tmp.wav`;
+      execFileSync('sox', ['-R', '-n', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', tmp, 'synth', '20', `${kind}noise`, 'vol', '0.3'], { stdio: 'ignore' });
+      renameSync(tmp, out);
+    }
+  }
+  return readWav16(out);
+}
+
+function rms(x: Float32Array, from = 0, to = x.length): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += (x[i] as number) ** 2;
+  return Math.sqrt(s / Math.max(1, to - from));
+}
+
+/** Where the speech is in a clean render (the loud part), for SNR and latency. */
+export function speechExtent(x: Float32Array): { start: number; end: number } {
+  const frame = 160;
+  let peak = 0;
+  const e: number[] = [];
+  for (let i = 0; i + frame <= x.length; i += frame) {
+    const v = rms(x, i, i + frame);
+    e.push(v);
+    peak = Math.max(peak, v);
+  }
+  const on = e.map((v) => v > peak * 0.03); // −30 dB from the peak
+  const first = on.indexOf(true);
+  const last = on.lastIndexOf(true);
+  return { start: Math.max(0, first) * frame, end: (last + 1) * frame };
+}
+
+export interface Rendered {
+  samples: Float32Array;
+  /** Where the speech itself starts and ends (samples), before noise. */
+  speechStart: number;
+  speechEnd: number;
+}
+
+export function render(spec: RenderSpec): Rendered {
+  const clean = speech(spec.text, spec.voice, spec.speed, spec.pitch, spec.band ?? 'wide');
+  const ext = speechExtent(clean);
+  const body = clean.subarray(ext.start, ext.end);
+  const before = Math.round((spec.padBefore ?? 0.5) * SAMPLE_RATE);
+  const after = Math.round((spec.padAfter ?? 0.6) * SAMPLE_RATE);
+  const out = new Float32Array(before + body.length + after);
+  out.set(body, before);
+  if (spec.noise) {
+    const bed = noiseBed(spec.noise.kind);
+    const speechRms = rms(body);
+    const noiseRms = rms(bed);
+    const gain = speechRms / (noiseRms * 10 ** (spec.noise.snrDb / 20));
+    const offset = ((spec.noise.seed ?? 0) * 7919 * 160) % Math.max(1, bed.length - out.length);
+    for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + gain * (bed[(offset + i) % bed.length] as number);
+  }
+  return { samples: out, speechStart: before, speechEnd: before + body.length };
+}
+
+/** Just noise (no speech), e.g. to count false accepts on noise alone. */
+export function noiseOnly(kind: 'white' | 'pink' | 'brown' | 'babble', seconds: number, level: number, seed = 0): Float32Array {
+  const bed = noiseBed(kind);
+  const n = Math.round(seconds * SAMPLE_RATE);
+  const out = new Float32Array(n);
+  const offset = (seed * 7919 * 160) % Math.max(1, bed.length - n);
+  for (let i = 0; i < n; i++) out[i] = level * (bed[(offset + i) % bed.length] as number);
+  return out;
+}

@@ -1,0 +1,181 @@
+/**
+ * `npm run bench:voice [-- --users N --out bench/results/voice.json]`: the voice-command
+ * recognizer on a corpus generated here (espeak-ng voices and variants as users, sox
+ * for the headset band, noise at several SNRs). Per user: enrol on three clean takes of
+ * each command (slightly different speed and pitch), test on everything else — other
+ * speeds and pitches, the 8 kHz headset band, noise — through the same streaming path
+ * the app uses (VAD in 20 ms chunks, room noise from before the speech, recognizer).
+ *
+ * Reports accuracy per command and per condition, the false-accept rate on distractor
+ * words (split: near-homophones such as "revolve"/"resolve", and ordinary words and
+ * sentences) and on noise alone, and the latency from the end of speech to the decision.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { SAMPLE_RATE } from '../../../shared/voice/features';
+import { COMMANDS, CommandRecognizer, encodePcm, type Decision, type Enrolment } from '../../../shared/voice/recognizer';
+import { Vad, type SpeechSegment } from '../../../shared/voice/vad';
+import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, noiseOnly, render, VARIANTS, VOICES, type RenderSpec } from './corpus';
+
+const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
+const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
+  { name: 'clean' },
+  { name: 'pink 20 dB', noise: { kind: 'pink', snrDb: 20 } },
+  { name: 'pink 10 dB', noise: { kind: 'pink', snrDb: 10 } },
+  { name: 'babble 15 dB', noise: { kind: 'babble', snrDb: 15 } },
+  { name: 'white 10 dB', noise: { kind: 'white', snrDb: 10 } },
+];
+const ENROL = [
+  [160, 50],
+  [175, 45],
+  [190, 55],
+] as const;
+
+const { values } = parseArgs({ options: { users: { type: 'string', default: '14' }, out: { type: 'string', default: 'bench/results/voice.json' }, grid: { type: 'string', default: 'near' } } });
+/** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
+const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
+const users = VOICES.flatMap((v) => VARIANTS.slice(0, 2).map((x) => `${v}${x}`)).slice(0, Number(values.users));
+
+interface Heard {
+  decision: Decision | null;
+  latencyMs: number | null;
+}
+
+/** Streams a clip as the app does (20 ms chunks through the VAD) and decides on each segment; returns the decision on the longest one. */
+function listen(rec: CommandRecognizer, clip: Float32Array, speechEnd: number | null): Heard[] {
+  const vad = new Vad();
+  const noise: number[] = [];
+  const heard: Heard[] = [];
+  const chunk = SAMPLE_RATE / 50;
+  // The clip ends with 0.6 s of the room (noise included); then a second of quiet.
+  const padded = new Float32Array(clip.length + SAMPLE_RATE);
+  padded.set(clip);
+  for (let at = 0; at < padded.length; at += chunk) {
+    const part = padded.subarray(at, at + chunk);
+    const quiet = !vad.speaking;
+    const segs: SpeechSegment[] = vad.push(part);
+    if (quiet && !vad.speaking) {
+      for (const x of part) noise.push(x);
+      if (noise.length > SAMPLE_RATE / 2) noise.splice(0, noise.length - SAMPLE_RATE / 2);
+    }
+    for (const s of segs) {
+      const t0 = performance.now();
+      const decision: Decision = s.tooLong ? { decision: 'reject', reason: 'too long' } : rec.classify(s.samples, Float32Array.from(noise));
+      const compute = performance.now() - t0;
+      const waited = speechEnd === null ? null : ((s.detectedAt - speechEnd) * 1000) / SAMPLE_RATE;
+      heard.push({ decision, latencyMs: waited === null ? null : Math.max(0, waited) + compute });
+    }
+  }
+  return heard;
+}
+
+const DUMP: unknown[] = [];
+const perCommand = new Map<string, { n: number; ok: number; unsure: number; wrong: number }>();
+const perCondition = new Map<string, { n: number; ok: number; unsure: number; wrong: number; fa: number; dn: number }>();
+const distractors = { near: { n: 0, fa: 0, unsure: 0 }, ordinary: { n: 0, fa: 0, unsure: 0 }, noise: { n: 0, fa: 0, unsure: 0 } };
+const faExamples: string[] = [];
+const latencies: number[] = [];
+const started = performance.now();
+let clips = 0;
+
+for (const [u, voice] of users.entries()) {
+  const takes: Enrolment['takes'] = [];
+  for (const c of COMMANDS)
+    for (const [speed, pitch] of ENROL) {
+      const r = render({ text: c, voice, speed, pitch });
+      takes.push({ command: c, pcm: encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800)) });
+    }
+  const rec = new CommandRecognizer({ version: 1, sampleRate: SAMPLE_RATE, takes });
+  for (const { name, noise } of NOISES) {
+    const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, fa: 0, dn: 0 };
+    perCondition.set(name, cond);
+    for (const c of COMMANDS)
+      for (const speed of GRID.speeds)
+        for (const pitch of GRID.pitches)
+          for (const band of ['wide', 'narrow'] as const) {
+            const r = render({ text: c, voice, speed, pitch, band, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
+            clips++;
+            const heard = listen(rec, r.samples, r.speechEnd);
+            if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision) });
+            const pc = perCommand.get(c) ?? { n: 0, ok: 0, unsure: 0, wrong: 0 };
+            perCommand.set(c, pc);
+            pc.n++;
+            cond.n++;
+            const accepted = heard.find((h) => h.decision?.decision === 'accept');
+            const unsure = heard.find((h) => h.decision?.decision === 'unsure');
+            if (accepted?.decision?.decision === 'accept' && accepted.decision.command === c) {
+              pc.ok++;
+              cond.ok++;
+              if (accepted.latencyMs !== null) latencies.push(accepted.latencyMs);
+            } else if (accepted) {
+              pc.wrong++;
+              cond.wrong++;
+            } else if (unsure) {
+              pc.unsure++;
+              cond.unsure++;
+            }
+          }
+    for (const w of [...DISTRACTOR_WORDS, ...DISTRACTOR_SENTENCES]) {
+      const r = render({ text: w, voice, speed: 175, pitch: 50, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
+      clips++;
+      const bucket = NEAR.has(w) ? distractors.near : distractors.ordinary;
+      const heard = listen(rec, r.samples, null);
+      if (process.env['VOICE_DUMP']) DUMP.push({ kind: NEAR.has(w) ? 'near' : 'ord', c: w, cond: name, h: heard.map((x) => x.decision) });
+      bucket.n++;
+      cond.dn++;
+      if (heard.some((h) => h.decision?.decision === 'accept')) {
+        bucket.fa++;
+        cond.fa++;
+        if (faExamples.length < 40) faExamples.push(`${voice} ${name}: "${w}" → ${heard.find((h) => h.decision?.decision === 'accept')?.decision?.decision === 'accept' ? (heard.find((h) => h.decision?.decision === 'accept')!.decision as { command: string }).command : '?'}`);
+      } else if (heard.some((h) => h.decision?.decision === 'unsure')) bucket.unsure++;
+    }
+  }
+  for (const kind of ['white', 'pink', 'brown', 'babble'] as const)
+    for (const level of [0.01, 0.05, 0.2]) {
+      const heard = listen(rec, noiseOnly(kind, 4, level, u), null);
+      distractors.noise.n++;
+      if (heard.some((h) => h.decision?.decision === 'accept')) distractors.noise.fa++;
+      else if (heard.some((h) => h.decision?.decision === 'unsure')) distractors.noise.unsure++;
+    }
+  process.stderr.write(`user ${u + 1}/${users.length} (${voice}) done, ${clips} clips, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+const pct = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 10 : 0);
+latencies.sort((a, b) => a - b);
+const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN);
+const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong }), { n: 0, ok: 0, unsure: 0, wrong: 0 });
+const result = {
+  users: users.length,
+  protocol: `per user (an espeak-ng voice + variant): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
+  grid: values.grid,
+  commands: { n: total.n, correctPct: pct(total.ok, total.n), unsurePct: pct(total.unsure, total.n), wrongPct: pct(total.wrong, total.n) },
+  perCommand: Object.fromEntries([...perCommand].map(([c, v]) => [c, { n: v.n, correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n) }])),
+  perCondition: Object.fromEntries([...perCondition].map(([c, v]) => [c, { correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),
+  falseAccepts: {
+    allDistractorsPct: pct(distractors.near.fa + distractors.ordinary.fa, distractors.near.n + distractors.ordinary.n),
+    nearHomophonesPct: pct(distractors.near.fa, distractors.near.n),
+    ordinaryPct: pct(distractors.ordinary.fa, distractors.ordinary.n),
+    noiseOnlyPct: pct(distractors.noise.fa, distractors.noise.n),
+    counts: distractors,
+    examples: faExamples,
+  },
+  latencyMs: { p50: q(0.5), p95: q(0.95), max: Math.round(latencies.at(-1) ?? NaN), note: 'end of speech (in the audio) → decision: the VAD hangover plus compute' },
+  seconds: Math.round((performance.now() - started) / 1000),
+};
+
+const line = (k: string, v: string) => console.log(`${k.padEnd(34)} ${v}`);
+line('users (voices × variants)', String(result.users));
+line('commands correct / unsure / wrong', `${result.commands.correctPct}% / ${result.commands.unsurePct}% / ${result.commands.wrongPct}%  (n=${total.n}; target ≥ 95% correct)`);
+for (const [c, v] of Object.entries(result.perCommand)) line(`  ${c}`, `${v.correctPct}% correct, ${v.unsurePct}% unsure, ${v.wrongPct}% wrong`);
+for (const [c, v] of Object.entries(result.perCondition)) line(`  ${c}`, `${v.correctPct}% correct, ${v.unsurePct}% unsure; distractor FA ${v.distractorFalseAcceptPct}%`);
+line('false accepts: all distractors', `${result.falseAccepts.allDistractorsPct}% (target ≤ 1%)`);
+line('  near-homophones', `${result.falseAccepts.nearHomophonesPct}%`);
+line('  ordinary words and sentences', `${result.falseAccepts.ordinaryPct}%`);
+line('  noise alone', `${result.falseAccepts.noiseOnlyPct}%`);
+line('latency end of speech → decision', `p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, max ${result.latencyMs.max} ms (target ≤ 300 ms)`);
+mkdirSync(dirname(join(process.cwd(), values.out)), { recursive: true });
+if (process.env['VOICE_DUMP']) writeFileSync(process.env['VOICE_DUMP'], JSON.stringify(DUMP));
+writeFileSync(values.out, `${JSON.stringify(result, null, 2)}\n`);
+console.log(`wrote ${values.out} (${result.seconds} s)`);

@@ -1,0 +1,152 @@
+/**
+ * The voice pieces on real audio made here (espeak-ng, sox): the VAD finds a word
+ * between silences and in noise, and nothing in noise alone; the recognizer, enrolled
+ * on three takes per command, recognises clean commands, rejects sentences and noise;
+ * the listener only listens in its window, asks "say again" once, and acts on the
+ * incident the window is about. (Accuracy over the whole corpus is `npm run bench:voice`.)
+ */
+import { describe, expect, it } from 'vitest';
+import { findExecutable } from '../../electron/speech/engine';
+import { SAMPLE_RATE } from '../../shared/voice/features';
+import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
+import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema, type Enrolment } from '../../shared/voice/recognizer';
+import { Vad } from '../../shared/voice/vad';
+import { noiseOnly, render } from '../bench/voice/corpus';
+
+const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed (apt-get install espeak-ng sox)';
+if (missing && process.env['CI']) throw new Error(`CI must have them: ${missing}`);
+
+function enrol(voice: string): Enrolment {
+  const takes: Enrolment['takes'] = [];
+  for (const command of COMMANDS)
+    for (const [speed, pitch] of [
+      [160, 50],
+      [175, 45],
+      [190, 55],
+    ] as const) {
+      const r = render({ text: command, voice, speed, pitch });
+      takes.push({ command, pcm: encodePcm(r.samples.subarray(r.speechStart - 1600, r.speechEnd + 800)) });
+    }
+  return enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes });
+}
+
+function segments(x: Float32Array) {
+  const vad = new Vad();
+  return [...vad.push(x), ...vad.push(new Float32Array(SAMPLE_RATE))];
+}
+
+describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  it('PCM survives the base64 round trip used for storing takes', () => {
+    const x = Float32Array.from({ length: 1001 }, (_, i) => Math.sin(i / 7) * 0.8);
+    const y = decodePcm(encodePcm(x));
+    expect(y.length).toBe(x.length);
+    expect(Math.max(...x.map((v, i) => Math.abs(v - (y[i] as number))))).toBeLessThan(1e-4);
+  });
+
+  it('the VAD finds one word between silences and in pink noise, ends it within 250 ms, and finds nothing in noise alone', () => {
+    for (const noise of [undefined, { kind: 'pink' as const, snrDb: 15 }]) {
+      const r = render({ text: 'acknowledge', voice: 'en-us', speed: 175, pitch: 50, ...(noise ? { noise } : {}) });
+      const segs = segments(r.samples);
+      expect(segs).toHaveLength(1);
+      const s = segs[0]!;
+      expect(Math.abs(s.start - r.speechStart)).toBeLessThan(0.12 * SAMPLE_RATE);
+      expect(Math.abs(s.end - r.speechEnd)).toBeLessThan(0.12 * SAMPLE_RATE);
+      expect(((s.detectedAt - r.speechEnd) * 1000) / SAMPLE_RATE).toBeLessThan(250);
+    }
+    for (const kind of ['white', 'pink'] as const) expect(segments(noiseOnly(kind, 3, 0.1))).toEqual([]);
+    // Brown noise swells slowly and can pass for speech; the recognizer must then reject it.
+    const rec = new CommandRecognizer(enrol('en-us'));
+    for (const s of segments(noiseOnly('brown', 3, 0.1))) expect(rec.classify(s.samples).decision).not.toBe('accept');
+  });
+
+  it('a long sentence is cut off as too long, never taken for a command', () => {
+    const r = render({ text: 'did anyone page the network team about the database failover this morning', voice: 'en-us', speed: 150, pitch: 50 });
+    const rec = new CommandRecognizer(enrol('en-us'));
+    for (const s of segments(r.samples)) {
+      const d = s.tooLong ? ({ decision: 'reject' } as const) : rec.classify(s.samples);
+      expect(d.decision).not.toBe('accept');
+    }
+  });
+
+  it('recognises each enrolled command said a little differently, and rejects other words and noise', () => {
+    const rec = new CommandRecognizer(enrol('en-gb'));
+    expect(rec.enrolled).toEqual([...COMMANDS]);
+    for (const c of COMMANDS) {
+      const r = render({ text: c, voice: 'en-gb', speed: 170, pitch: 52 });
+      const [s] = segments(r.samples);
+      const d = rec.classify(s!.samples);
+      expect(d.decision === 'reject' ? null : d.command, c).toBe(c);
+      expect(d.decision, c).not.toBe('reject');
+    }
+    for (const w of ['hello', 'coffee', 'deploy', 'the build is green']) {
+      const r = render({ text: w, voice: 'en-gb', speed: 175, pitch: 50 });
+      for (const s of segments(r.samples)) expect(rec.classify(s.samples).decision, w).not.toBe('accept');
+    }
+    expect(new CommandRecognizer({ version: 1, sampleRate: SAMPLE_RATE, takes: [] }).classify(new Float32Array(8000))).toEqual({ decision: 'reject', reason: 'not enrolled' });
+  });
+
+  it('enrolment from storage is validated: a tampered entry is refused with the field named', () => {
+    const bad = enrolmentSchema.safeParse({ version: 1, sampleRate: SAMPLE_RATE, takes: [{ command: 'format-disk', pcm: 'AAAA' }] });
+    expect(bad.success).toBe(false);
+    expect(JSON.stringify(bad.error?.issues[0]?.path)).toBe('["takes",0,"command"]');
+  });
+});
+
+describe.skipIf(missing !== null)('the listening window', () => {
+  function setup() {
+    let now = 0;
+    const timers = new Map<number, { at: number; fn: () => void }>();
+    let next = 1;
+    const clock = {
+      now: () => now,
+      setTimer: (fn: () => void, ms: number) => (timers.set(next, { at: now + ms, fn }), next++),
+      clearTimer: (h: unknown) => void timers.delete(h as number),
+    };
+    const advance = (ms: number) => {
+      now += ms;
+      for (const [id, t] of [...timers])
+        if (t.at <= now) {
+          timers.delete(id);
+          t.fn();
+        }
+    };
+    const enrolment = enrol('en-us');
+    let enabled = true;
+    const rec = new CommandRecognizer(enrolment);
+    const listener = new VoiceListener(() => (enabled ? rec : null), clock, { windowMs: 6_000 });
+    const events: ListenerEvent[] = [];
+    listener.on((e) => events.push(e));
+    const feed = (x: Float32Array) => {
+      for (let i = 0; i < x.length; i += 320) {
+        listener.push(x.subarray(i, i + 320));
+        advance(20);
+      }
+    };
+    return { listener, events, feed, advance, disable: () => (enabled = false) };
+  }
+
+  it('hears nothing outside a window; inside, a command acts on the incident the window is about', () => {
+    const t = setup();
+    const word = render({ text: 'acknowledge', voice: 'en-us', speed: 170, pitch: 48 }).samples;
+    t.feed(word);
+    expect(t.events).toEqual([]); // not listening: not even heard
+    t.listener.start(42, 'announcement');
+    t.feed(word);
+    const kinds = t.events.map((e) => e.type);
+    expect(kinds).toEqual(['listening', 'heard', 'stopped', 'command']);
+    expect(t.events.at(-1)).toEqual({ type: 'command', command: 'acknowledge', incidentId: 42 });
+    expect(t.listener.listening).toBe(false); // one command per window
+  });
+
+  it('other speech does nothing and the window times out; switched off or not enrolled, it never opens', () => {
+    const t = setup();
+    t.listener.start(7);
+    t.feed(render({ text: 'coffee', voice: 'en-us', speed: 175, pitch: 50 }).samples);
+    expect(t.events.filter((e) => e.type === 'command')).toEqual([]);
+    t.advance(6_000);
+    expect(t.events.at(-1)).toEqual({ type: 'stopped', why: 'timeout' });
+    t.disable();
+    t.listener.start(8);
+    expect(t.listener.listening).toBe(false);
+  });
+});
