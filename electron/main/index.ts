@@ -34,6 +34,7 @@ import { notificationFor } from './notification-content';
 import { SettingsStore } from './settings-store';
 import { createPresenceSignals } from './presence-signals';
 import { httpPresenceHub, PresenceReporter } from '../../shared/presence/reporter';
+import { runVoiceCommand } from '../../shared/voice/act';
 
 const RENDERER_DIR = join(__dirname, '../renderer');
 const RESOURCES = app.isPackaged ? process.resourcesPath : join(__dirname, '../../resources');
@@ -409,6 +410,11 @@ async function main(): Promise<void> {
       getPresence: () => (presence ? presence.current() : Promise.reject(new Error('presence is starting'))),
       setPresenceSharing: (on) => (presence ? presence.setSharing(on) : Promise.reject(new Error('presence is starting'))),
       deletePresenceData: () => (presence ? presence.deleteMyData() : Promise.reject(new Error('presence is starting'))),
+      voiceCommand: (action, id) => {
+        if (!client) return Promise.reject(new Error('not connected'));
+        const c = client;
+        return runVoiceCommand(action, id, { command: (cmd) => c.command(cmd), announcer, actor: actor() });
+      },
       mediaKey: async (action, id) => {
         if (!client) throw new Error('not connected');
         const incident =

@@ -42,7 +42,7 @@ export class RendererSpeaker implements Speaker {
     }
     this.current = u.id;
     const done = new Promise<string>((resolve) => this.waiting.set(u.id, resolve));
-    const sent = this.link.announce({ utteranceId: u.id, text: u.text, severity: u.severity, audio, ...(u.incidentId ? { incidentId: u.incidentId } : {}) });
+    const sent = this.link.announce({ utteranceId: u.id, kind: u.kind, text: u.text, severity: u.severity, audio, ...(u.incidentId ? { incidentId: u.incidentId } : {}) });
     if (!sent) {
       this.waiting.delete(u.id);
       this.current = undefined;

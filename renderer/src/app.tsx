@@ -7,6 +7,9 @@ import { Login } from './components/login';
 import { Shell } from './components/shell';
 import { createWebApi, TOKEN_KEY } from './api/web-api';
 import { StoreProvider } from './store/context';
+import { VoiceController, type VoiceState } from './voice/voice-controller';
+import { openMicrophone, playCue } from './voice/microphone';
+import { loadEnrolment, saveEnrolment } from './voice/enrolment-store';
 import { createEarshotStore } from './store/store';
 
 declare global {
@@ -56,6 +59,44 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
   const toggleSpeak = () => {
     if (settings) void api.setSettings({ speak: !settings.speak }).then(setSettings);
   };
+  // Voice commands: a window after each announcement about an incident, and push-to-talk (hold V).
+  const voice = useMemo(
+    () => new VoiceController({ api, openMic: openMicrophone, cue: playCue, load: () => loadEnrolment(), save: (e) => saveEnrolment(e), windowMs: (settings?.voiceWindowSeconds ?? 6) * 1000 }),
+    [api, settings?.voiceWindowSeconds],
+  );
+  const [voiceState, setVoiceState] = useState<VoiceState>(voice.value);
+  useEffect(() => {
+    setVoiceState(voice.value);
+    const off = voice.subscribe(setVoiceState);
+    return () => {
+      off();
+      voice.dispose();
+    };
+  }, [voice]);
+  useEffect(() => voice.setEnabled(settings?.voiceCommands ?? false), [voice, settings?.voiceCommands]);
+  const lastAnnounced = useRef<number | null>(null);
+  useEffect(() => {
+    if (speech.incidentId !== undefined) lastAnnounced.current = speech.incidentId;
+    voice.onPlayerStatus(speech);
+  }, [voice, speech]);
+  useEffect(() => {
+    const typing = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+    const down = (e: KeyboardEvent) => {
+      if (e.key !== 'v' || e.repeat || e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      voice.pushToTalk(true, lastAnnounced.current ?? store.getState().selectedId);
+    };
+    const up = (e: KeyboardEvent) => {
+      if (e.key === 'v') voice.pushToTalk(false, null);
+    };
+    document.addEventListener('keydown', down);
+    document.addEventListener('keyup', up);
+    return () => {
+      document.removeEventListener('keydown', down);
+      document.removeEventListener('keyup', up);
+    };
+  }, [voice, store]);
+  const enableVoice = (on: boolean) => void api.setSettings({ voiceCommands: on }).then(setSettings);
+
   useEffect(() => {
     const offState = api.onHubState((state) => store.getState().applyHubState(state));
     const offShow = api.onShowIncident((id) => store.getState().openDetail(id));
@@ -75,6 +116,7 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
         airpods={desktop ? airpods : undefined}
         onPairAirPods={(address) => void api.pairAirPods(address).then(setAirPods)}
         onForgetAirPods={() => void api.forgetAirPods().then(setAirPods)}
+        voice={{ controller: voice, state: voiceState, onEnable: enableVoice }}
       />
     </StoreProvider>
   );

@@ -16,7 +16,7 @@
 import type { Severity } from '../incidents/severity';
 import type { IncidentSummary } from '../incidents/types';
 import type { IncidentEventMessage } from '../hub-client/hub-client';
-import { DEFAULT_TEMPLATES, fillTemplate, phrase, phraseConfirmation, phraseStorm, type PhrasingTemplates } from './phrasing';
+import { DEFAULT_TEMPLATES, fillTemplate, phrase, phraseConfirmation, phraseStorm, type ConfirmationKind, type PhrasingTemplates } from './phrasing';
 
 export type UtteranceKind = 'new' | 'repeat' | 'retriggered' | 'storm' | 'resolved' | 'acknowledged' | 'confirmation';
 
@@ -30,6 +30,8 @@ export interface Utterance {
   /** The incident it is about (the top one for a storm). */
   incidentId?: number;
   incidentIds: number[];
+  /** Asked for by the user ("repeat"): spoken even when paused or in quiet hours. */
+  asked?: boolean;
 }
 
 export interface Speaker {
@@ -198,8 +200,17 @@ export class Announcer {
     });
   }
 
-  /** Spoken feedback for the user's own action ("Acknowledged."). */
-  confirm(kind: 'confirm-ack' | 'confirm-snooze', incidentId?: number): void {
+  /** Says an incident again now, as it would be announced ("repeat" by voice). */
+  repeatIncident(incidentId: number): boolean {
+    const incident = this.incidents.get(incidentId);
+    if (!incident || this.stopped) return false;
+    // Asked for: spoken even when paused or in quiet hours, like a confirmation — and still about the incident, so a command can follow.
+    this.enqueue({ ...this.utterance('repeat', phrase('new', incident, this.settings.templates), incident), asked: true, priority: CONFIRMATION_PRIORITY });
+    return true;
+  }
+
+  /** Spoken feedback for the user's own action ("Acknowledged."), or "Say again?". */
+  confirm(kind: ConfirmationKind, incidentId?: number): void {
     const u: Utterance = { id: this.nextId++, kind: 'confirmation', text: phraseConfirmation(kind, incidentId), priority: CONFIRMATION_PRIORITY, severity: 'info', incidentIds: [] };
     this.enqueue(u);
   }
@@ -272,7 +283,7 @@ export class Announcer {
   }
 
   private silenced(u: Utterance): boolean {
-    if (u.kind === 'confirmation') return false;
+    if (u.kind === 'confirmation' || u.asked) return false;
     if (this.settings.alwaysSpeak.includes(u.severity)) return false;
     return this.settings.paused || this.inQuietHours() || this.doNotDisturb();
   }

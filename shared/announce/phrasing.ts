@@ -7,7 +7,9 @@
  */
 import type { IncidentSummary } from '../incidents/types';
 
-export type AnnouncementKind = 'new' | 'retriggered' | 'escalated' | 'resolved' | 'acknowledged' | 'confirm-ack' | 'confirm-snooze';
+export type AnnouncementKind = 'new' | 'retriggered' | 'escalated' | 'resolved' | 'acknowledged' | ConfirmationKind;
+/** Spoken feedback for the user's own action, and the one question a voice command may get back. */
+export type ConfirmationKind = 'confirm-ack' | 'confirm-snooze' | 'confirm-resolve' | 'say-again' | 'cancelled';
 
 export interface PhrasingTemplates {
   new: string;
@@ -76,7 +78,7 @@ export function severityWord(severity: IncidentSummary['severity']): string {
 }
 
 /** One announcement for one incident. */
-export function phrase(kind: Exclude<AnnouncementKind, 'confirm-ack' | 'confirm-snooze'>, incident: IncidentSummary, templates: PhrasingTemplates = DEFAULT_TEMPLATES, by?: string): string {
+export function phrase(kind: Exclude<AnnouncementKind, ConfirmationKind>, incident: IncidentSummary, templates: PhrasingTemplates = DEFAULT_TEMPLATES, by?: string): string {
   return fillTemplate(templates[kind], incident, by);
 }
 
@@ -100,8 +102,10 @@ export function phraseStorm(incidents: readonly IncidentSummary[]): string {
   return finish(top ? `${head} Top: ${speakable(top.title) || 'an alert'}.` : head);
 }
 
-export function phraseConfirmation(kind: 'confirm-ack' | 'confirm-snooze', incidentId?: number): string {
-  const what = kind === 'confirm-ack' ? 'Acknowledged' : 'Snoozed for fifteen minutes';
+export function phraseConfirmation(kind: ConfirmationKind, incidentId?: number): string {
+  if (kind === 'say-again') return 'Say again?';
+  if (kind === 'cancelled') return 'Cancelled.';
+  const what = { 'confirm-ack': 'Acknowledged', 'confirm-snooze': 'Snoozed for fifteen minutes', 'confirm-resolve': 'Resolved' }[kind];
   return incidentId === undefined ? `${what}.` : `${what}. Incident ${incidentId}.`;
 }
 

@@ -66,6 +66,13 @@ export const settingsSchema = z
      * plain setting (see `setPresenceSharing`): the hub records consent first.
      */
     sharePresence: z.boolean().default(false),
+    /**
+     * Voice commands ("acknowledge", "snooze", "resolve", "repeat", "cancel") right after an
+     * incident is spoken, or while push-to-talk is held. Off unless you turn it on; the
+     * microphone is open only during those few seconds.
+     */
+    voiceCommands: z.boolean().default(false),
+    voiceWindowSeconds: z.number().int().min(2).max(20).default(6),
     /** How presence is derived: idle and lock thresholds, and whether my AirPods in-ear count. */
     presence: presenceOptionsSchema.prefault({}),
   })
@@ -102,6 +109,8 @@ export type HubState = z.infer<typeof hubStateSchema>;
 export const announcementSchema = z.object({
   utteranceId: z.number().int(),
   incidentId: z.number().int().positive().optional(),
+  /** What it is: a new incident, a repeat, a confirmation… (voice commands listen after the ones that ask for action). */
+  kind: z.enum(['new', 'repeat', 'retriggered', 'storm', 'resolved', 'acknowledged', 'confirmation']).optional(),
   text: z.string(),
   severity: severitySchema,
   audio: z.instanceof(Uint8Array),
@@ -124,6 +133,15 @@ export const invokeContract = {
     channel: 'speech:ended',
     args: z.tuple([z.number().int(), z.enum(['ended', 'stopped', 'failed']), z.string().max(500).optional()]),
     result: z.void(),
+  },
+  /**
+   * A recognised voice command about an incident: act, then confirm aloud ("Acknowledged.
+   * Incident 42."); "repeat" says it again; "say-again" asks the user to repeat themselves.
+   */
+  voiceCommand: {
+    channel: 'speech:voice-command',
+    args: z.tuple([z.enum(['acknowledge', 'snooze', 'resolve', 'repeat', 'cancel', 'say-again']), incidentId.nullable()]),
+    result: incidentSummarySchema.optional(),
   },
   /** A media key (AirPods press) while announcing: acknowledge or snooze what was just said, then confirm aloud. */
   mediaKey: { channel: 'speech:media-key', args: z.tuple([z.enum(['acknowledge', 'snooze']), incidentId]), result: incidentSummarySchema.optional() },

@@ -18,9 +18,9 @@ export interface ListenerClock {
 }
 
 export type ListenerEvent =
-  | { type: 'listening'; incidentId: number | null; reason: 'announcement' | 'push-to-talk' | 'say-again'; until: number }
+  | { type: 'listening'; incidentId: number | null; reason: 'announcement' | 'push-to-talk' | 'say-again' | 'test'; until: number }
   | { type: 'heard'; decision: Decision; incidentId: number | null; decidedInMs: number }
-  | { type: 'command'; command: VoiceCommand; incidentId: number | null }
+  | { type: 'command'; command: VoiceCommand; incidentId: number | null; test: boolean }
   | { type: 'say-again'; incidentId: number | null }
   | { type: 'stopped'; why: 'timeout' | 'decided' | 'cancelled' | 'gave up' | 'closed' };
 
@@ -35,7 +35,7 @@ export const LISTENER_DEFAULTS: ListenerOptions = { windowMs: 6_000, noiseMs: 50
 export class VoiceListener {
   private readonly o: ListenerOptions;
   private vad = new Vad();
-  private open: { incidentId: number | null; timer: unknown; retried: boolean } | null = null;
+  private open: { incidentId: number | null; timer: unknown; retried: boolean; reason: string } | null = null;
   private noise: Float32Array;
   private noiseLen = 0;
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
@@ -63,13 +63,13 @@ export class VoiceListener {
   }
 
   /** Opens a listening window about an incident (null: no incident, e.g. push-to-talk with nothing announced). */
-  start(incidentId: number | null, reason: 'announcement' | 'push-to-talk' | 'say-again' = 'announcement', retried = false): void {
+  start(incidentId: number | null, reason: 'announcement' | 'push-to-talk' | 'say-again' | 'test' = 'announcement', retried = false): void {
     if (!this.recognizer()) return; // not enrolled or switched off: never open the microphone
     this.close(null);
     this.vad = new Vad();
     this.noiseLen = 0;
     const timer = this.clock.setTimer(() => this.close('timeout'), this.o.windowMs);
-    this.open = { incidentId, timer, retried };
+    this.open = { incidentId, timer, retried, reason };
     this.emit({ type: 'listening', incidentId, reason, until: this.clock.now() + this.o.windowMs });
   }
 
@@ -100,10 +100,10 @@ export class VoiceListener {
     this.emit({ type: 'heard', decision, incidentId: open.incidentId, decidedInMs: this.clock.now() - started });
     if (decision.decision === 'accept') {
       this.close('decided');
-      this.emit({ type: 'command', command: decision.command, incidentId: open.incidentId });
+      this.emit({ type: 'command', command: decision.command, incidentId: open.incidentId, test: open.reason === 'test' });
     } else if (decision.decision === 'unsure') {
       this.close(open.retried ? 'gave up' : 'decided');
-      if (!open.retried) this.emit({ type: 'say-again', incidentId: open.incidentId });
+      if (!open.retried && open.reason !== 'test') this.emit({ type: 'say-again', incidentId: open.incidentId });
     }
     // Rejected: other speech or noise — nothing happens; the window runs on.
   }

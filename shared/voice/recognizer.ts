@@ -321,9 +321,15 @@ export class CommandRecognizer {
           ps.push(dtwPeak(mine[i]!.f, mine[j]!.f, this.o.band));
         }
       if (ds.length) {
-        spread.set(c, Math.max(median(ds), 1e-6));
-        peaks.set(c, Math.max(median(ps), 1e-6));
+        spread.set(c, median(ds));
+        peaks.set(c, median(ps));
       }
+    }
+    // Takes that are (nearly) identical — a recording played three times — say nothing about
+    // how the user varies: never let a word's spread fall below half the typical one.
+    for (const m of [spread, peaks]) {
+      const typical = m.size ? median([...m.values()]) : 1;
+      for (const [c, v] of m) m.set(c, Math.max(v, typical / 2, 1e-6));
     }
     return { templates, spread, peaks };
   }

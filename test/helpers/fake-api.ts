@@ -85,6 +85,7 @@ export class FakeApi {
       this.presenceListeners.add(l);
       return () => this.presenceListeners.delete(l);
     },
+    voiceCommand: vi.fn(async (_action: string, id: number | null) => this.state.incidents.find((i) => i.id === id)),
     mediaKey: vi.fn(async (_action: 'acknowledge' | 'snooze', id: number) => this.state.incidents.find((i) => i.id === id)),
     onHubState: (l) => {
       this.stateListeners.add(l);

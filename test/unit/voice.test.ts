@@ -134,7 +134,7 @@ describe.skipIf(missing !== null)('the listening window', () => {
     t.feed(word);
     const kinds = t.events.map((e) => e.type);
     expect(kinds).toEqual(['listening', 'heard', 'stopped', 'command']);
-    expect(t.events.at(-1)).toEqual({ type: 'command', command: 'acknowledge', incidentId: 42 });
+    expect(t.events.at(-1)).toEqual({ type: 'command', command: 'acknowledge', incidentId: 42, test: false });
     expect(t.listener.listening).toBe(false); // one command per window
   });
 

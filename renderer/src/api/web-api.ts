@@ -12,10 +12,12 @@ import { runbookViewSchema } from '../../../shared/runbooks/view';
 import { boardSchema } from '../../../shared/board';
 import { httpPresenceHub, PresenceReporter, type PresenceView } from '../../../shared/presence/reporter';
 import { createPageSignals } from '../presence/page-signals';
+import { runVoiceCommand } from '../../../shared/voice/act';
 import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
 const SPEAK_KEY = 'earshot.speak';
+const VOICE_KEY = 'earshot.voice';
 
 export function toHubState(s: HubClientSnapshot): HubState {
   return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct, canRead: s.canRead };
@@ -54,7 +56,7 @@ class HubSpeechSpeaker implements Speaker {
     const audio = new Uint8Array(await res.arrayBuffer());
     this.current = u.id;
     const done = new Promise<void>((resolve) => this.waiting.set(u.id, resolve));
-    const announcement: Announcement = { utteranceId: u.id, text: u.text, severity: u.severity, audio, ...(u.incidentId ? { incidentId: u.incidentId } : {}) };
+    const announcement: Announcement = { utteranceId: u.id, kind: u.kind, text: u.text, severity: u.severity, audio, ...(u.incidentId ? { incidentId: u.incidentId } : {}) };
     for (const l of this.listeners) l(announcement);
     await done;
   }
@@ -80,7 +82,7 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     socket: (url) => new WebSocket(url) as unknown as SocketLike,
   });
   // Speech in a browser tab is opt-in (and needs the page to have been interacted with to play).
-  let settings: Settings = settingsSchema.parse({ speak: sessionStorage.getItem(SPEAK_KEY) === 'on' });
+  let settings: Settings = settingsSchema.parse({ speak: sessionStorage.getItem(SPEAK_KEY) === 'on', voiceCommands: localStorage.getItem(VOICE_KEY) === 'on' });
   const speaker = new HubSpeechSpeaker(baseUrl, token);
   const announcer = new Announcer(speaker, browserClock, announcerSettings(settings));
   announcer.onError((err) => console.warn('announcement failed:', (err as Error).message));
@@ -149,6 +151,7 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     setSettings: (patch) => {
       settings = settingsSchema.parse({ ...settings, ...patch });
       sessionStorage.setItem(SPEAK_KEY, settings.speak ? 'on' : 'off');
+      localStorage.setItem(VOICE_KEY, settings.voiceCommands ? 'on' : 'off');
       announcer.updateSettings(announcerSettings(settings));
       if (!settings.speak) speaker.stop();
       return Promise.resolve(settings);
@@ -157,6 +160,7 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
       speaker.ended(id);
       return Promise.resolve();
     },
+    voiceCommand: (action, id) => runVoiceCommand(action, id, { command: (c) => client.command(c), announcer, actor: actorOf() }),
     mediaKey: async (action, id) => {
       const incident =
         action === 'acknowledge'

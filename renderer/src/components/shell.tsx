@@ -9,6 +9,8 @@ import { AirPodsLine, AirPodsPanel } from './airpods-panel';
 import { TelemetryPanel } from './telemetry-panel';
 import { TeamBoard } from './team-board';
 import { PresencePanel } from './presence-panel';
+import { ListeningIndicator, VoicePanel } from './voice-panel';
+import type { VoiceController, VoiceState } from '../voice/voice-controller';
 import type { AirPodsView } from '../../../shared/airpods/view';
 import { SpeechControl } from './speech-control';
 import type { PlayerStatus } from '../speech/announcement-player';
@@ -66,7 +68,9 @@ export function Shell({
   airpods,
   onPairAirPods = () => undefined,
   onForgetAirPods = () => undefined,
+  voice,
 }: {
+  voice?: { controller: VoiceController; state: VoiceState; onEnable: (on: boolean) => void } | undefined;
   airpods?: AirPodsView | undefined;
   onPairAirPods?: (address: string) => void;
   onForgetAirPods?: () => void;
@@ -82,6 +86,7 @@ export function Shell({
   const [telemetryOpen, setTelemetryOpen] = useState(false);
   const [teamOpen, setTeamOpen] = useState(false);
   const [presenceOpen, setPresenceOpen] = useState(false);
+  const [voiceOpen, setVoiceOpen] = useState(false);
   const canRead = useEarshot((s) => s.hub.canRead);
   const searchRef = useRef<HTMLInputElement | null>(null);
   const notice = useEarshot((s) => s.notice);
@@ -131,6 +136,7 @@ export function Shell({
       <header className="topbar">
         <h1>Earshot</h1>
         <SpeechControl status={speech} speak={speak} onToggle={onToggleSpeak} />
+        {voice && <ListeningIndicator state={voice.state} onCancel={() => voice.controller.cancel()} />}
         <ConnectionBadge onSignOut={onSignOut} />
         {airpods && <AirPodsLine view={airpods} />}
         {airpods && (
@@ -144,6 +150,11 @@ export function Shell({
         <button type="button" className="link-button" aria-expanded={presenceOpen} onClick={() => setPresenceOpen(!presenceOpen)}>
           Presence
         </button>
+        {voice && (
+          <button type="button" className="link-button" aria-expanded={voiceOpen} onClick={() => setVoiceOpen(!voiceOpen)}>
+            Voice
+          </button>
+        )}
         {hasSettings && (
           <button type="button" className="link-button" aria-expanded={telemetryOpen} onClick={() => setTelemetryOpen(!telemetryOpen)}>
             This computer
@@ -164,6 +175,7 @@ export function Shell({
       {telemetryOpen && <TelemetryPanel onClose={() => setTelemetryOpen(false)} />}
       {teamOpen && <TeamBoard onClose={() => setTeamOpen(false)} />}
       {presenceOpen && <PresencePanel onClose={() => setPresenceOpen(false)} />}
+      {voiceOpen && voice && <VoicePanel controller={voice.controller} state={voice.state} onEnable={voice.onEnable} onClose={() => setVoiceOpen(false)} />}
       {airpodsOpen && airpods && <AirPodsPanel view={airpods} onPair={onPairAirPods} onForget={onForgetAirPods} onClose={() => setAirPodsOpen(false)} />}
       <Filters searchRef={searchRef} />
       <main className="content">

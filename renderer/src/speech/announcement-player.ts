@@ -15,6 +15,7 @@ export interface PlayerStatus {
   state: 'idle' | 'playing' | 'holding';
   utteranceId?: number;
   incidentId?: number;
+  kind?: Announcement['kind'];
   text?: string;
   output?: OutputChoice;
   /** Set when playback moved to the default device. */
@@ -72,7 +73,7 @@ export class AnnouncementPlayer {
     audio.onended = () => this.finish('ended');
     audio.onerror = () => void this.recover(audio, 'the audio could not play on that device');
     this.hold(announcement);
-    this.setStatus({ state: 'playing', utteranceId: announcement.utteranceId, ...(announcement.incidentId ? { incidentId: announcement.incidentId } : {}), text: announcement.text, output, ...(fallback ? { fallback } : {}) });
+    this.setStatus({ state: 'playing', utteranceId: announcement.utteranceId, ...(announcement.incidentId ? { incidentId: announcement.incidentId } : {}), ...(announcement.kind ? { kind: announcement.kind } : {}), text: announcement.text, output, ...(fallback ? { fallback } : {}) });
     try {
       await audio.play();
     } catch (err) {

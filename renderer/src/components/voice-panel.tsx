@@ -1,0 +1,99 @@
+import { useState } from 'react';
+import { COMMANDS, TAKES_PER_COMMAND, type VoiceCommand } from '../../../shared/voice/recognizer';
+import type { VoiceController, VoiceState } from '../voice/voice-controller';
+
+/**
+ * Voice commands: off by default. Turning them on explains when the microphone is
+ * used (a few seconds after an incident is spoken, or while V is held) and that
+ * nothing leaves the device; then each command is recorded three times.
+ */
+export function VoicePanel({ controller, state, onEnable, onClose }: { controller: VoiceController; state: VoiceState; onEnable: (on: boolean) => void; onClose: () => void }) {
+  const [busy, setBusy] = useState<VoiceCommand | null>(null);
+  const complete = state.enrolled.length === COMMANDS.length;
+  const record = async (c: VoiceCommand) => {
+    setBusy(c);
+    try {
+      await controller.recordTake(c);
+    } catch {
+      // shown through state.error
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <section className="voice-panel" role="dialog" aria-label="Voice commands" data-testid="voice-panel">
+      <h2>Voice commands</h2>
+      <p>
+        Say <strong>acknowledge</strong>, <strong>snooze</strong>, <strong>resolve</strong>, <strong>repeat</strong> or <strong>cancel</strong> right after Earshot speaks
+        an incident — or while you hold <kbd>V</kbd>.
+      </p>
+      <p className="meta">
+        The microphone is open only for those few seconds (you hear a rising tone, and “Listening” shows), never otherwise. Recognition runs on this device; no audio
+        is sent anywhere. Your recorded takes are kept on this device only, and “Delete my recordings” removes them.
+      </p>
+      {state.error && <p role="alert">{state.error}</p>}
+      <h3>1. Your voice, three times per word</h3>
+      <table className="takes">
+        <tbody>
+          {COMMANDS.map((c) => (
+            <tr key={c} data-testid={`takes-${c}`}>
+              <td>
+                <strong>{c}</strong>
+              </td>
+              <td>
+                {state.takes[c]} of {TAKES_PER_COMMAND}
+              </td>
+              <td>
+                {state.takes[c] < TAKES_PER_COMMAND ? (
+                  <button type="button" disabled={busy !== null} onClick={() => void record(c)}>
+                    {busy === c ? 'Listening… say it now' : `Record “${c}”`}
+                  </button>
+                ) : (
+                  <button type="button" className="link-button" disabled={busy !== null} onClick={() => controller.forget(c)}>
+                    Record again
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <h3>2. Turn it on</h3>
+      <label>
+        <input type="checkbox" checked={state.enabled} disabled={!complete && !state.enabled} onChange={(e) => onEnable(e.target.checked)} /> Listen for commands after
+        announcements
+      </label>
+      {!complete && <p className="meta">Record every word first.</p>}
+      {state.heard && (
+        <p data-testid="voice-heard" title={state.heardDetail ?? undefined} data-detail={state.heardDetail ?? ''}>
+          Last heard: {state.heard}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" disabled={busy !== null || state.enrolled.length === 0} onClick={() => controller.tryIt()}>
+          Try it
+        </button>
+        <button type="button" className="danger" disabled={busy !== null} onClick={() => (controller.forget(), onEnable(false))}>
+          Delete my recordings
+        </button>
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </section>
+  );
+}
+
+/** Shown while listening: what to say, for which incident, and a way to stop. */
+export function ListeningIndicator({ state, onCancel }: { state: VoiceState; onCancel: () => void }) {
+  if (!state.listening) return null;
+  const about = state.listening.incidentId === null ? '' : ` for #${state.listening.incidentId}`;
+  return (
+    <div className="listening" role="status" data-testid="listening">
+      <span className="dot" aria-hidden="true" /> Listening{about}: acknowledge, snooze, resolve, repeat or cancel
+      <button type="button" className="link-button" onClick={onCancel}>
+        Stop
+      </button>
+    </div>
+  );
+}

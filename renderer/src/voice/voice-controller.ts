@@ -1,0 +1,236 @@
+/**
+ * Voice commands in the UI, framework-free (the panel and the indicator read its
+ * state): when an announcement about an incident finishes playing, or while
+ * push-to-talk is held, it plays a cue, opens the microphone for the listening
+ * window, and hands what the listener decides to the api (act + confirm aloud).
+ * "Say again?" is spoken, then the window reopens once. Enrolment records takes
+ * through the same microphone and VAD.
+ */
+import { SAMPLE_RATE } from '../../../shared/voice/features';
+import { VoiceListener, type ListenerClock, type ListenerEvent } from '../../../shared/voice/listener';
+import { COMMANDS, CommandRecognizer, encodePcm, TAKES_PER_COMMAND, type Decision, type Enrolment, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { Vad } from '../../../shared/voice/vad';
+import type { EarshotApi } from '../../../shared/ipc/contract';
+import type { PlayerStatus } from '../speech/announcement-player';
+import { MicrophoneError, type MicrophoneHandle, type OpenMicrophone } from './microphone';
+
+export interface VoiceState {
+  enabled: boolean;
+  /** Commands with all their takes recorded. */
+  enrolled: VoiceCommand[];
+  takes: Record<VoiceCommand, number>;
+  listening: { incidentId: number | null; until: number; reason: string } | null;
+  /** What was last heard, in words ("acknowledge (sure)", "not a command"), and the numbers behind it. */
+  heard: string | null;
+  heardDetail: string | null;
+  microphone: 'unknown' | 'granted' | 'denied' | 'unavailable';
+  error: string | null;
+}
+
+export interface VoiceControllerOptions {
+  api: Pick<EarshotApi, 'voiceCommand'>;
+  openMic: OpenMicrophone;
+  cue: (kind: 'start' | 'stop') => void;
+  load: () => Enrolment;
+  save: (e: Enrolment) => void;
+  clock?: ListenerClock;
+  windowMs?: number;
+  /** Delay between the cue and opening the microphone (so the cue is not heard as the room). */
+  cueMs?: number;
+}
+
+const browserClock: ListenerClock = { now: () => Date.now(), setTimer: (fn, ms) => setTimeout(fn, ms), clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
+
+function describe(d: Decision): string {
+  if (d.decision !== 'reject') return d.decision === 'accept' ? `“${d.command}”` : `maybe “${d.command}” — not sure`;
+  return d.reason === 'too long' ? 'speech, but not a command' : d.reason === 'too short' ? 'a noise' : 'not a command';
+}
+
+function detail(d: Decision, ms: number): string {
+  const n = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
+  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}; decided in ${Math.round(ms)} ms`;
+}
+
+export class VoiceController {
+  private enrolment: Enrolment;
+  private recognizer: CommandRecognizer | null = null;
+  private readonly listener: VoiceListener;
+  private mic: MicrophoneHandle | null = null;
+  private micOpening: Promise<void> | null = null;
+  private lastStatus: PlayerStatus = { state: 'idle' };
+  /** After "Say again?" is spoken, listen once more for this incident. */
+  private sayAgainFor: { incidentId: number | null } | null = null;
+  private state: VoiceState;
+  private readonly listeners = new Set<(s: VoiceState) => void>();
+  private readonly clock: ListenerClock;
+
+  constructor(private readonly o: VoiceControllerOptions) {
+    this.clock = o.clock ?? browserClock;
+    this.enrolment = o.load();
+    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', error: null };
+    this.listener = new VoiceListener(() => this.recognizer, this.clock, { windowMs: o.windowMs ?? 6_000 });
+    this.listener.on((e) => this.onListener(e));
+    this.rebuild();
+  }
+
+  get value(): VoiceState {
+    return this.state;
+  }
+
+  subscribe(listener: (s: VoiceState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setEnabled(enabled: boolean): void {
+    if (!enabled) this.listener.stop('closed');
+    this.set({ enabled });
+  }
+
+  /** Called with every player status: an announcement about an incident that just finished opens a window. */
+  onPlayerStatus(status: PlayerStatus): void {
+    const before = this.lastStatus;
+    this.lastStatus = status;
+    const finished = before.state === 'playing' && status.state !== 'playing';
+    if (!finished || !this.state.enabled) return;
+    if (this.sayAgainFor) {
+      const { incidentId } = this.sayAgainFor;
+      this.sayAgainFor = null;
+      this.listener.start(incidentId, 'say-again', true);
+      return;
+    }
+    // Only announcements that call for action: a new, re-triggered or repeated incident (not "acknowledged by …", not confirmations).
+    const asksForAction = before.kind === 'new' || before.kind === 'retriggered' || before.kind === 'repeat';
+    if (before.incidentId !== undefined && asksForAction && status.error === undefined) this.listener.start(before.incidentId, 'announcement');
+  }
+
+  /** Push-to-talk: held → listen about this incident (the last announced, else the selected). */
+  pushToTalk(down: boolean, incidentId: number | null): void {
+    if (down && this.state.enabled) this.listener.start(incidentId, 'push-to-talk');
+    else if (this.state.listening?.reason === 'push-to-talk') {
+      // Released: give the VAD its hangover to finish a word said just before release.
+      this.clock.setTimer(() => {
+        if (this.state.listening?.reason === 'push-to-talk') this.listener.stop('closed');
+      }, 400);
+    }
+  }
+
+  /** "Try it": a window that shows what was heard and does nothing with it. */
+  tryIt(): void {
+    this.listener.start(null, 'test');
+  }
+
+  /** Stop listening now (the cancel button, Escape). */
+  cancel(): void {
+    this.listener.stop('cancelled');
+  }
+
+  /** Records one enrolment take of a command: the first thing said within `timeoutMs`. */
+  async recordTake(command: VoiceCommand, timeoutMs = 4_000): Promise<void> {
+    const vad = new Vad();
+    let done: ((s: Float32Array | null) => void) | undefined;
+    const heard = new Promise<Float32Array | null>((resolve) => (done = resolve));
+    const timer = this.clock.setTimer(() => done?.(null), timeoutMs);
+    this.o.cue('start');
+    let mic: MicrophoneHandle | undefined;
+    try {
+      mic = await this.o.openMic((chunk) => {
+        for (const s of vad.push(chunk)) if (!s.tooLong) done?.(s.samples);
+      });
+      this.set({ microphone: 'granted', error: null });
+      const take = await heard;
+      if (!take) throw new Error(`nothing heard: say “${command}” after the tone`);
+      if (take.length > SAMPLE_RATE * 2) throw new Error('that was too long for one word; try again');
+      this.enrolment = { ...this.enrolment, takes: [...this.enrolment.takes, { command, pcm: encodePcm(take) }] };
+      this.o.save(this.enrolment);
+      this.rebuild();
+    } catch (err) {
+      this.fail(err);
+      throw err;
+    } finally {
+      this.clock.clearTimer(timer);
+      mic?.close();
+    }
+  }
+
+  /** Deletes the takes of one command (to record it again), or all of them. */
+  forget(command?: VoiceCommand): void {
+    this.enrolment = { ...this.enrolment, takes: command ? this.enrolment.takes.filter((t) => t.command !== command) : [] };
+    this.o.save(this.enrolment);
+    this.rebuild();
+  }
+
+  dispose(): void {
+    this.listener.stop('closed');
+    this.closeMic();
+    this.listeners.clear();
+  }
+
+  private onListener(e: ListenerEvent): void {
+    switch (e.type) {
+      case 'listening':
+        this.set({ listening: { incidentId: e.incidentId, until: e.until, reason: e.reason }, heard: null });
+        this.o.cue('start');
+        this.micOpening = new Promise<void>((resolve) => this.clock.setTimer(resolve, this.o.cueMs ?? 150)).then(() => this.openMic());
+        return;
+      case 'heard':
+        this.set({ heard: describe(e.decision), heardDetail: detail(e.decision, e.decidedInMs) });
+        return;
+      case 'command':
+        if (!e.test) void this.o.api.voiceCommand(e.command, e.incidentId).catch((err: unknown) => this.fail(err));
+        return;
+      case 'say-again':
+        this.sayAgainFor = { incidentId: e.incidentId };
+        void this.o.api.voiceCommand('say-again', e.incidentId).catch((err: unknown) => this.fail(err));
+        return;
+      case 'stopped':
+        this.closeMic();
+        this.set({ listening: null });
+        if (e.why === 'timeout' || e.why === 'cancelled') this.o.cue('stop');
+        return;
+    }
+  }
+
+  private async openMic(): Promise<void> {
+    if (!this.listener.listening || this.mic) return;
+    try {
+      const handle = await this.o.openMic((chunk) => this.listener.push(chunk));
+      if (!this.listener.listening) {
+        handle.close(); // the window closed while the microphone was opening
+        return;
+      }
+      this.mic = handle;
+      this.set({ microphone: 'granted' });
+    } catch (err) {
+      this.fail(err);
+      this.listener.stop('closed');
+    }
+  }
+
+  private closeMic(): void {
+    this.mic?.close();
+    this.mic = null;
+    this.micOpening = null;
+  }
+
+  private fail(err: unknown): void {
+    if (err instanceof MicrophoneError) this.set({ microphone: err.kind, error: err.kind === 'denied' ? 'Microphone access was refused. Allow it in the browser or system settings to use voice commands.' : err.message });
+    else this.set({ error: (err as Error).message });
+  }
+
+  private countTakes(): Record<VoiceCommand, number> {
+    return Object.fromEntries(COMMANDS.map((c) => [c, this.enrolment.takes.filter((t) => t.command === c).length])) as Record<VoiceCommand, number>;
+  }
+
+  private rebuild(): void {
+    const takes = this.countTakes();
+    const enrolled = COMMANDS.filter((c) => takes[c] >= TAKES_PER_COMMAND);
+    this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment) : null;
+    this.set({ takes, enrolled });
+  }
+
+  private set(patch: Partial<VoiceState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const l of this.listeners) l(this.state);
+  }
+}
