@@ -8,7 +8,7 @@
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, powerMonitor, screen, shell, Tray } from 'electron';
+import { app, BrowserWindow, globalShortcut, ipcMain, Menu, nativeImage, Notification, powerMonitor, screen, session, shell, systemPreferences, Tray } from 'electron';
 import WebSocket from 'ws';
 import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../shared/incidents/types';
@@ -346,6 +346,15 @@ function registerShortcut(accelerator: string): void {
 }
 
 function lockDown(): void {
+  // The only permission the app ever grants: the microphone (audio only) to our own renderer, for
+  // voice commands; on macOS the system asks the person first (the explanation is in the Voice panel).
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) => {
+    const url = 'requestingUrl' in details ? details.requestingUrl : '';
+    const audioOnly = permission === 'media' && 'mediaTypes' in details && (details.mediaTypes ?? []).every((t) => t === 'audio');
+    if (!audioOnly || !TRUSTED_PREFIXES.some((p) => url.startsWith(p))) return callback(false);
+    if (process.platform === 'darwin') void systemPreferences.askForMediaAccess('microphone').then(callback, () => callback(false));
+    else callback(true);
+  });
   app.on('web-contents-created', (_e, contents) => {
     contents.setWindowOpenHandler(({ url }) => {
       if (isSafeExternalUrl(url)) void shell.openExternal(url);

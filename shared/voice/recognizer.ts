@@ -60,7 +60,7 @@ export interface RecognizerOptions {
   band: number;
 }
 
-export const RECOGNIZER_DEFAULTS: RecognizerOptions = { accept: 1.5, ratio: 1, peak: 1.2, unsure: 3, unsureRatio: 0.7, unsurePeak: 2, minMs: 150, maxMs: 1_800, band: 0.35 };
+export const RECOGNIZER_DEFAULTS: RecognizerOptions = { accept: 4, ratio: 0.4, peak: 1, unsure: 4, unsureRatio: 0.8, unsurePeak: 2, minMs: 150, maxMs: 1_800, band: 0.35 };
 
 export type Decision =
   | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number }

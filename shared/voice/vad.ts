@@ -24,7 +24,7 @@ export interface VadOptions {
   warmupMs: number;
 }
 
-export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 4, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150 };
+export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150 };
 
 export interface SpeechSegment {
   samples: Float32Array;
@@ -137,8 +137,11 @@ export class Vad {
     }
 
     this.levels.push(db);
+    // The end is judged on a 30 ms average: noise flickering a few dB over the line must not keep a word "going".
+    const n = this.levels.length;
+    const smooth = 10 * Math.log10(this.levels.slice(Math.max(0, n - 3)).reduce((a, l) => a + 10 ** (l / 10), 0) / Math.min(3, n));
     const endThreshold = Math.max(this.floor + o.endDb, o.minSpeechDb - 5);
-    if (db > endThreshold) {
+    if (smooth > endThreshold) {
       this.below = 0;
       this.lastSpeech = this.fed;
     } else this.below++;

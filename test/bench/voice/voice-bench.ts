@@ -72,8 +72,8 @@ function listen(rec: CommandRecognizer, clip: Float32Array, speechEnd: number | 
 }
 
 const DUMP: unknown[] = [];
-const perCommand = new Map<string, { n: number; ok: number; unsure: number; wrong: number }>();
-const perCondition = new Map<string, { n: number; ok: number; unsure: number; wrong: number; fa: number; dn: number }>();
+const perCommand = new Map<string, { n: number; ok: number; unsure: number; wrong: number; recovered: number }>();
+const perCondition = new Map<string, { n: number; ok: number; unsure: number; wrong: number; recovered: number; fa: number; dn: number }>();
 const distractors = { near: { n: 0, fa: 0, unsure: 0 }, ordinary: { n: 0, fa: 0, unsure: 0 }, noise: { n: 0, fa: 0, unsure: 0 } };
 const faExamples: string[] = [];
 const latencies: number[] = [];
@@ -89,7 +89,7 @@ for (const [u, voice] of users.entries()) {
     }
   const rec = new CommandRecognizer({ version: 1, sampleRate: SAMPLE_RATE, takes });
   for (const { name, noise } of NOISES) {
-    const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, fa: 0, dn: 0 };
+    const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
     for (const c of COMMANDS)
       for (const speed of GRID.speeds)
@@ -99,7 +99,7 @@ for (const [u, voice] of users.entries()) {
             clips++;
             const heard = listen(rec, r.samples, r.speechEnd);
             if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision) });
-            const pc = perCommand.get(c) ?? { n: 0, ok: 0, unsure: 0, wrong: 0 };
+            const pc = perCommand.get(c) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 };
             perCommand.set(c, pc);
             pc.n++;
             cond.n++;
@@ -115,6 +115,13 @@ for (const [u, voice] of users.entries()) {
             } else if (unsure) {
               pc.unsure++;
               cond.unsure++;
+              // "Say again?": the user says it once more (a little faster, other noise); accepted now counts as recovered.
+              const again = render({ text: c, voice, speed: speed + 8, pitch, band, ...(noise ? { noise: { ...noise, seed: clips + 7 } } : {}) });
+              const second = listen(rec, again.samples, again.speechEnd).find((h) => h.decision?.decision === 'accept');
+              if (second?.decision?.decision === 'accept' && second.decision.command === c) {
+                pc.recovered++;
+                cond.recovered++;
+              }
             }
           }
     for (const w of [...DISTRACTOR_WORDS, ...DISTRACTOR_SENTENCES]) {
@@ -145,14 +152,14 @@ for (const [u, voice] of users.entries()) {
 const pct = (a: number, b: number) => (b ? Math.round((1000 * a) / b) / 10 : 0);
 latencies.sort((a, b) => a - b);
 const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN);
-const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong }), { n: 0, ok: 0, unsure: 0, wrong: 0 });
+const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong, recovered: a.recovered + b.recovered }), { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 });
 const result = {
   users: users.length,
   protocol: `per user (an espeak-ng voice + variant): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
   grid: values.grid,
-  commands: { n: total.n, correctPct: pct(total.ok, total.n), unsurePct: pct(total.unsure, total.n), wrongPct: pct(total.wrong, total.n) },
-  perCommand: Object.fromEntries([...perCommand].map(([c, v]) => [c, { n: v.n, correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n) }])),
-  perCondition: Object.fromEntries([...perCondition].map(([c, v]) => [c, { correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),
+  commands: { n: total.n, correctPct: pct(total.ok, total.n), unsurePct: pct(total.unsure, total.n), wrongPct: pct(total.wrong, total.n), correctWithinOneSayAgainPct: pct(total.ok + total.recovered, total.n) },
+  perCommand: Object.fromEntries([...perCommand].map(([c, v]) => [c, { n: v.n, correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n) }])),
+  perCondition: Object.fromEntries([...perCondition].map(([c, v]) => [c, { correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),
   falseAccepts: {
     allDistractorsPct: pct(distractors.near.fa + distractors.ordinary.fa, distractors.near.n + distractors.ordinary.n),
     nearHomophonesPct: pct(distractors.near.fa, distractors.near.n),
@@ -168,8 +175,9 @@ const result = {
 const line = (k: string, v: string) => console.log(`${k.padEnd(34)} ${v}`);
 line('users (voices × variants)', String(result.users));
 line('commands correct / unsure / wrong', `${result.commands.correctPct}% / ${result.commands.unsurePct}% / ${result.commands.wrongPct}%  (n=${total.n}; target ≥ 95% correct)`);
+line('  correct within one "say again?"', `${result.commands.correctWithinOneSayAgainPct}%`);
 for (const [c, v] of Object.entries(result.perCommand)) line(`  ${c}`, `${v.correctPct}% correct, ${v.unsurePct}% unsure, ${v.wrongPct}% wrong`);
-for (const [c, v] of Object.entries(result.perCondition)) line(`  ${c}`, `${v.correctPct}% correct, ${v.unsurePct}% unsure; distractor FA ${v.distractorFalseAcceptPct}%`);
+for (const [c, v] of Object.entries(result.perCondition)) line(`  ${c}`, `${v.correctPct}% correct (${v.correctWithinOneSayAgainPct}% with one say-again), ${v.unsurePct}% unsure; distractor FA ${v.distractorFalseAcceptPct}%`);
 line('false accepts: all distractors', `${result.falseAccepts.allDistractorsPct}% (target ≤ 1%)`);
 line('  near-homophones', `${result.falseAccepts.nearHomophonesPct}%`);
 line('  ordinary words and sentences', `${result.falseAccepts.ordinaryPct}%`);

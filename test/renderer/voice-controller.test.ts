@@ -1,0 +1,155 @@
+/**
+ * The voice controller with a fake microphone fed espeak audio: a window opens only
+ * after an announcement that asks for action (a new, re-triggered or repeated
+ * incident), only when turned on, and only with an enrolment; the microphone is
+ * open just for the window; a recognised word goes to the api for that incident;
+ * a refused microphone is explained; enrolment takes are recorded and validated.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import { findExecutable } from '../../electron/speech/engine';
+import { SAMPLE_RATE } from '../../shared/voice/features';
+import { COMMANDS, encodePcm, type Enrolment } from '../../shared/voice/recognizer';
+import { MicrophoneError } from '../../renderer/src/voice/microphone';
+import { VoiceController } from '../../renderer/src/voice/voice-controller';
+import { ENROLMENT_KEY, loadEnrolment } from '../../renderer/src/voice/enrolment-store';
+import { render } from '../bench/voice/corpus';
+
+const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed';
+
+function takes(voice = 'en-us'): Enrolment {
+  const t: Enrolment['takes'] = [];
+  for (const command of COMMANDS)
+    for (const [speed, pitch] of [
+      [160, 50],
+      [175, 45],
+      [190, 55],
+    ] as const) {
+      const r = render({ text: command, voice, speed, pitch });
+      t.push({ command, pcm: encodePcm(r.samples.subarray(r.speechStart - 1600, r.speechEnd + 800)) });
+    }
+  return { version: 1, sampleRate: SAMPLE_RATE, takes: t };
+}
+
+function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}) {
+  let now = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
+  let id = 1;
+  const clock = { now: () => now, setTimer: (fn: () => void, ms: number) => (timers.set(id, { at: now + ms, fn }), id++), clearTimer: (h: unknown) => void timers.delete(h as number) };
+  const advance = async (ms: number) => {
+    const until = now + ms;
+    for (;;) {
+      const due = [...timers].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!due) break;
+      timers.delete(due[0]);
+      now = due[1].at;
+      due[1].fn();
+      await Promise.resolve();
+    }
+    now = until;
+    await new Promise((r) => setTimeout(r, 0));
+  };
+  let feed: ((c: Float32Array) => void) | null = null;
+  const opened: string[] = [];
+  const api = { voiceCommand: vi.fn(async () => undefined) };
+  let stored = enrolment;
+  const c = new VoiceController({
+    api,
+    openMic: async (onChunk) => {
+      if (mic.fail) throw mic.fail;
+      opened.push('open');
+      feed = onChunk;
+      return { close: () => (opened.push('close'), (feed = null)) };
+    },
+    cue: vi.fn(),
+    load: () => stored,
+    save: (e) => (stored = e),
+    clock,
+    windowMs: 6_000,
+  });
+  const say = (x: Float32Array) => {
+    for (let i = 0; i < x.length; i += 320) feed?.(x.subarray(i, i + 320));
+  };
+  return { c, api, opened, say, advance, stored: () => stored };
+}
+
+describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  const enrolment = takes();
+  const word = (text: string) => render({ text, voice: 'en-us', speed: 172, pitch: 49 }).samples;
+
+  it('after a new incident is spoken: cue, microphone for the window only, the word acts on that incident', async () => {
+    const t = setup(enrolment);
+    t.c.setEnabled(true);
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 5, kind: 'new', utteranceId: 1 });
+    expect(t.c.value.listening).toBeNull(); // not while it speaks
+    t.c.onPlayerStatus({ state: 'holding', incidentId: 5, kind: 'new', utteranceId: 1 });
+    expect(t.c.value.listening).toMatchObject({ incidentId: 5, reason: 'announcement' });
+    expect(t.opened).toEqual([]); // the cue first
+    await t.advance(150);
+    expect(t.opened).toEqual(['open']);
+    t.say(word('snooze'));
+    await t.advance(0);
+    expect(t.api.voiceCommand).toHaveBeenCalledWith('snooze', 5);
+    expect(t.opened).toEqual(['open', 'close']);
+    expect(t.c.value.listening).toBeNull();
+  });
+
+  it('no window after confirmations or "acknowledged by …", when switched off, or without an enrolment; the window times out', async () => {
+    const t = setup(enrolment);
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 5, kind: 'new', utteranceId: 1 });
+    t.c.onPlayerStatus({ state: 'holding', incidentId: 5, kind: 'new', utteranceId: 1 });
+    expect(t.c.value.listening).toBeNull(); // off by default
+    t.c.setEnabled(true);
+    for (const kind of ['confirmation', 'acknowledged', 'resolved', 'storm'] as const) {
+      t.c.onPlayerStatus({ state: 'playing', incidentId: 5, kind, utteranceId: 2 });
+      t.c.onPlayerStatus({ state: 'idle' });
+      expect(t.c.value.listening, kind).toBeNull();
+    }
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 6, kind: 'retriggered', utteranceId: 3 });
+    t.c.onPlayerStatus({ state: 'holding', incidentId: 6, kind: 'retriggered', utteranceId: 3 });
+    await t.advance(6_000);
+    expect(t.c.value.listening).toBeNull();
+    expect(t.opened).toEqual(['open', 'close']);
+
+    const none = setup({ version: 1, sampleRate: SAMPLE_RATE, takes: [] });
+    none.c.setEnabled(true);
+    none.c.pushToTalk(true, 1);
+    expect(none.c.value.listening).toBeNull();
+  });
+
+  it('a refused microphone is explained and the window closes', async () => {
+    const t = setup(enrolment, { fail: new MicrophoneError('denied', 'microphone access was refused') });
+    t.c.setEnabled(true);
+    t.c.pushToTalk(true, 3);
+    await t.advance(150);
+    expect(t.c.value).toMatchObject({ microphone: 'denied', listening: null });
+    expect(t.c.value.error).toMatch(/^Microphone access was refused\./);
+  });
+
+  it('enrolment: a take is the first word heard after the tone; "record again" forgets that word; storage is validated', async () => {
+    const t = setup({ version: 1, sampleRate: SAMPLE_RATE, takes: [] });
+    const recording = t.c.recordTake('cancel');
+    await new Promise((r) => setTimeout(r, 0));
+    t.say(word('cancel'));
+    t.say(new Float32Array(SAMPLE_RATE / 2));
+    await recording;
+    expect(t.c.value.takes.cancel).toBe(1);
+    expect(t.stored().takes).toHaveLength(1);
+    t.c.forget('cancel');
+    expect(t.c.value.takes.cancel).toBe(0);
+
+    const quiet = t.c.recordTake('repeat').then(
+      () => null,
+      (e: Error) => e.message,
+    );
+    await t.advance(4_000);
+    expect(await quiet).toBe('nothing heard: say “repeat” after the tone');
+
+    const storage = new Map<string, string>();
+    const fake = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) } as unknown as Storage;
+    storage.set(ENROLMENT_KEY, JSON.stringify({ version: 1, sampleRate: SAMPLE_RATE, takes: [{ command: 'rm -rf', pcm: 'AAAA' }] }));
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    expect(loadEnrolment(fake).takes).toEqual([]);
+    expect(warn.mock.calls[0]?.[0]).toMatch(/^voice enrolment in this browser is not valid \(takes\.0\.command/);
+    warn.mockRestore();
+  });
+});
