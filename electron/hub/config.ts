@@ -123,11 +123,14 @@ export const hubConfigSchema = z
           .strict(),
       )
       .default([]),
-    /** Opt-in presence: how long its history is kept. */
+    /**
+     * Opt-in presence: how long its history is kept, and after how long without word from a
+     * person's device their state counts as unknown (a laptop asleep cannot say it is away).
+     */
     presence: z
-      .object({ retentionDays: z.number().positive().max(365).default(7) })
+      .object({ retentionDays: z.number().positive().max(365).default(7), staleAfterMinutes: z.number().positive().max(1_440).default(15) })
       .strict()
-      .default({ retentionDays: 7 }),
+      .default({ retentionDays: 7, staleAfterMinutes: 15 }),
     /** Markdown runbooks matched to incidents by label (samples: resources/runbooks). */
     runbooks: z
       .object({

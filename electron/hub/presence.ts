@@ -56,18 +56,27 @@ export class PresenceService {
     return () => this.listeners.delete(listener);
   }
 
-  /** A consenting person's latest state; `unknown` for everyone else (never opted in, or withdrew). */
+  /**
+   * A consenting person's latest state; `unknown` for everyone else (never opted in, or
+   * withdrew) and for anyone not heard from in `staleAfterMinutes` (their device is asleep,
+   * offline or gone: what it last said may no longer be true).
+   */
   stateOf(person: string): BoardEntry['state'] {
     if (!this.hasConsent(person)) return 'unknown';
-    const row = this.db.prepare('SELECT state FROM presence WHERE person = ? ORDER BY at DESC, id DESC LIMIT 1').get(person) as { state: BoardEntry['state'] } | undefined;
-    return row?.state ?? 'unknown';
+    const row = this.db.prepare('SELECT state, at FROM presence WHERE person = ? ORDER BY at DESC, id DESC LIMIT 1').get(person) as { state: BoardEntry['state']; at: number } | undefined;
+    if (!row || this.stale(row.at)) return 'unknown';
+    return row.state;
+  }
+
+  private stale(at: number): boolean {
+    return this.now() - at > this.o.staleAfterMinutes * 60_000;
   }
 
   constructor(
     dataDir: string,
     private readonly core: HubCore,
     private readonly log: Logger,
-    private readonly o: { retentionDays: number },
+    private readonly o: { retentionDays: number; staleAfterMinutes: number },
     private readonly now: () => number = Date.now,
   ) {
     this.db = new Database(join(dataDir, PRESENCE_DB_FILE));
@@ -110,7 +119,8 @@ export class PresenceService {
          WHERE p.id = (SELECT id FROM presence WHERE person = p.person ORDER BY at DESC, id DESC LIMIT 1) ORDER BY p.person`,
       )
       .all() as { person: string; state: BoardEntry['state']; since: string; at: number }[];
-    return rows.map((r) => ({ person: r.person, state: r.state, since: r.since, at: new Date(r.at).toISOString() }));
+    // Not heard from for too long: unknown since the last word (the board says when that was).
+    return rows.map((r) => (this.stale(r.at) ? { person: r.person, state: 'unknown' as const, since: new Date(r.at).toISOString(), at: new Date(r.at).toISOString() } : { person: r.person, state: r.state, since: r.since, at: new Date(r.at).toISOString() }));
   }
 
   /** "Delete my presence data": every record and the consent. The audit chain keeps only that it happened. */

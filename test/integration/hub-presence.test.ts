@@ -118,10 +118,27 @@ describe('presence at the hub', () => {
     expect((await t.get('/api/v1/presence', as(VIC))).status).toBe(200);
   });
 
+  it('a person not heard from for a while counts as unknown (a sleeping laptop cannot say it is away)', async () => {
+    t = await startTestHub({ people });
+    let now = Date.UTC(2026, 11, 1, 9, 0);
+    const presence = new PresenceService(tempDir(), t.hub.core, createLogger('silent'), { retentionDays: 7, staleAfterMinutes: 15 }, () => now);
+    await presence.consent('fay');
+    presence.publish('fay', 'laptop', { state: 'present', since: '2026-12-01T08:30:00Z' });
+    now += 14 * 60_000;
+    expect(presence.stateOf('fay')).toBe('present');
+    expect(presence.board()[0]).toMatchObject({ state: 'present', since: '2026-12-01T08:30:00Z' });
+    now += 2 * 60_000; // 16 minutes without a word
+    expect(presence.stateOf('fay')).toBe('unknown'); // escalation will not skip her, nor count her as here
+    expect(presence.board()[0]).toMatchObject({ state: 'unknown', since: '2026-12-01T09:00:00.000Z' }); // unknown since the last word
+    presence.publish('fay', 'laptop', { state: 'present', since: '2026-12-01T08:30:00Z' }); // awake again
+    expect(presence.stateOf('fay')).toBe('present');
+    presence.close();
+  });
+
   it('retention deletes records older than the period, one audit event per person', async () => {
     t = await startTestHub({ people });
     let now = Date.UTC(2026, 10, 1);
-    const presence = new PresenceService(tempDir(), t.hub.core, createLogger('silent'), { retentionDays: 7 }, () => now);
+    const presence = new PresenceService(tempDir(), t.hub.core, createLogger('silent'), { retentionDays: 7, staleAfterMinutes: 15 }, () => now);
     await presence.consent('fay');
     presence.publish('fay', 'l', { state: 'present', since: '2026-11-01T00:00:00Z' });
     now += 6 * 86_400_000;
@@ -129,7 +146,7 @@ describe('presence at the hub', () => {
     now += 2 * 86_400_000; // the first record is now 8 days old, the second 2
     expect(await presence.prune()).toBe(1);
     expect(presence.count('fay')).toBe(1);
-    expect(presence.board()[0]).toMatchObject({ state: 'away' });
+    expect(presence.board()[0]).toMatchObject({ since: new Date(Date.UTC(2026, 10, 7)).toISOString() }); // the newer one is kept
     expect(await presence.prune()).toBe(0);
     presence.close();
     await t.hub.core.idle();
