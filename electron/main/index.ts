@@ -336,13 +336,18 @@ async function connect(settings: SettingsStore): Promise<void> {
   currentHub = { url, token };
 }
 
-function registerShortcut(accelerator: string): void {
+function registerShortcuts(s: SettingsStore['value']): void {
   globalShortcut.unregisterAll();
-  try {
-    if (!globalShortcut.register(accelerator, () => void ackNewest())) console.warn(`could not register the shortcut ${accelerator} (taken by another app?)`);
-  } catch (err) {
-    console.warn(`invalid shortcut ${accelerator}: ${(err as Error).message}`);
-  }
+  const register = (accelerator: string, what: string, run: () => void) => {
+    try {
+      if (!globalShortcut.register(accelerator, run)) console.warn(`could not register the ${what} shortcut ${accelerator} (taken by another app?)`);
+    } catch (err) {
+      console.warn(`invalid ${what} shortcut ${accelerator}: ${(err as Error).message}`);
+    }
+  };
+  register(s.ackShortcut, 'acknowledge', () => void ackNewest());
+  // Global keys have no key-up, so from outside the app this starts one listening window (the page's V is hold-to-talk).
+  if (s.voiceCommands) register(s.voiceShortcut, 'voice', () => playerWindow()?.webContents.send(pushContract.onListenNow.channel, null));
 }
 
 function lockDown(): void {
@@ -437,7 +442,7 @@ async function main(): Promise<void> {
     TRUSTED_PREFIXES,
   );
   settings.onChange((next, previous) => {
-    if (next.ackShortcut !== previous.ackShortcut) registerShortcut(next.ackShortcut);
+    if (next.ackShortcut !== previous.ackShortcut || next.voiceShortcut !== previous.voiceShortcut || next.voiceCommands !== previous.voiceCommands) registerShortcuts(next);
     if (JSON.stringify(next.presence) !== JSON.stringify(previous.presence)) presence?.setThresholds(next.presence);
     announcer?.updateSettings(announcerSettings(next));
     if (!next.speak) rendererSpeaker?.stop();
@@ -450,7 +455,7 @@ async function main(): Promise<void> {
   tray = new Tray(trayIcon({ kind: 'disconnected' }));
   tray.on('click', togglePopover);
   updateTray(settings);
-  registerShortcut(settings.value.ackShortcut);
+  registerShortcuts(settings.value);
   airpods = startAirPods(settings);
   startTelemetry(settings);
   presence = startPresence(settings);

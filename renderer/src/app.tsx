@@ -90,11 +90,14 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
     };
     document.addEventListener('keydown', down);
     document.addEventListener('keyup', up);
+    // The desktop app's global voice shortcut: one window, about the last announced incident.
+    const offListen = api.onListenNow(() => voice.pushToTalk(true, lastAnnounced.current ?? store.getState().selectedId));
     return () => {
+      offListen();
       document.removeEventListener('keydown', down);
       document.removeEventListener('keyup', up);
     };
-  }, [voice, store]);
+  }, [voice, store, api]);
   const enableVoice = (on: boolean) => void api.setSettings({ voiceCommands: on }).then(setSettings);
 
   useEffect(() => {

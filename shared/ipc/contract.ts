@@ -73,6 +73,8 @@ export const settingsSchema = z
      */
     voiceCommands: z.boolean().default(false),
     voiceWindowSeconds: z.number().int().min(2).max(20).default(6),
+    /** Electron accelerator that starts a listening window from anywhere (desktop app). */
+    voiceShortcut: z.string().min(1).max(100).default('CommandOrControl+Shift+V'),
     /** How presence is derived: idle and lock thresholds, and whether my AirPods in-ear count. */
     presence: presenceOptionsSchema.prefault({}),
   })
@@ -176,6 +178,8 @@ export const pushContract = {
   onStopAnnouncement: { channel: 'speech:stop', payload: z.number().int() },
   onAirPods: { channel: 'airpods:status', payload: airpodsViewSchema },
   onPresence: { channel: 'presence:status', payload: presenceViewSchema },
+  /** The voice shortcut was pressed (anywhere): listen now, about the last announced incident. */
+  onListenNow: { channel: 'voice:listen', payload: z.null() },
   /** One sample a second of this machine's telemetry. */
   onTelemetry: { channel: 'telemetry:sample', payload: localSampleSchema },
   /** Live output and the end of runbook steps (for every incident; the UI filters). */

@@ -81,6 +81,7 @@ export class FakeApi {
     getPresence: vi.fn(async () => this.presence),
     setPresenceSharing: vi.fn(async (on: boolean) => (this.presence = { ...this.presence, sharing: on })),
     deletePresenceData: vi.fn(async () => ({ deleted: 3, view: (this.presence = { ...this.presence, sharing: false }) })),
+    onListenNow: () => () => undefined,
     onPresence: (l) => {
       this.presenceListeners.add(l);
       return () => this.presenceListeners.delete(l);

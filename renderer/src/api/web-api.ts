@@ -192,6 +192,8 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     getPresence: () => presence.current(),
     setPresenceSharing: (on) => presence.setSharing(on),
     deletePresenceData: () => presence.deleteMyData(),
+    // A browser tab has no global shortcut: the page's own V key is push-to-talk.
+    onListenNow: () => () => undefined,
     onPresence: (listener) => {
       presenceListeners.add(listener);
       return () => presenceListeners.delete(listener);

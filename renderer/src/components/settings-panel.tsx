@@ -71,6 +71,14 @@ export function SettingsPanel({ onClose }: { onClose: () => void }) {
           </span>
         </label>
         <label>
+          Voice-command shortcut (listen now, from any app)
+          <input value={settings.voiceShortcut} onChange={(e) => update('voiceShortcut', e.target.value)} />
+        </label>
+        <label>
+          Listening window after an announcement (seconds)
+          <input type="number" min={2} max={20} value={settings.voiceWindowSeconds} onChange={(e) => update('voiceWindowSeconds', Number(e.target.value))} />
+        </label>
+        <label>
           <input type="checkbox" checked={settings.notifications} onChange={(e) => update('notifications', e.target.checked)} /> Desktop notifications for new incidents
         </label>
         <label>

@@ -1,0 +1,47 @@
+// @vitest-environment happy-dom
+/**
+ * The Voice panel: explains when the microphone is used before anything is recorded;
+ * listening cannot be turned on until every word has its three takes; a browser
+ * without a microphone says so; the desktop settings validate the voice window.
+ */
+import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Connected } from '../../renderer/src/app';
+import { FakeApi } from '../helpers/fake-api';
+
+afterEach(() => {
+  cleanup();
+  localStorage.clear();
+});
+
+describe('voice panel', () => {
+  it('explains first, needs every word enrolled before it can be switched on, and reports a missing microphone', async () => {
+    const fake = new FakeApi();
+    render(<Connected api={fake.api} desktop />);
+    await act(async () => void fireEvent.click(screen.getByRole('button', { name: 'Voice' })));
+    const panel = screen.getByTestId('voice-panel');
+    expect(panel.textContent).toContain('The microphone is open only for those few seconds');
+    expect(panel.textContent).toContain('no audio is sent anywhere');
+    expect(within(panel).getByTestId('takes-acknowledge').textContent).toContain('0 of 3');
+    expect((within(panel).getByLabelText(/Listen for commands after announcements/) as HTMLInputElement).disabled).toBe(true);
+    expect(panel.textContent).toContain('Record every word first.');
+    expect((within(panel).getByRole('button', { name: 'Try it' }) as HTMLButtonElement).disabled).toBe(true);
+    await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Record “cancel”' })));
+    expect(within(panel).getByRole('alert').textContent).toBe('this browser gives no access to a microphone');
+    expect(screen.queryByTestId('listening')).toBeNull();
+  });
+
+  it('the desktop settings validate the listening window', async () => {
+    const fake = new FakeApi();
+    render(<Connected api={fake.api} desktop />);
+    await act(async () => void fireEvent.click(screen.getByRole('button', { name: 'Settings' })));
+    const panel = screen.getByTestId('settings');
+    fireEvent.change(within(panel).getByLabelText(/Listening window after an announcement/), { target: { value: '1' } });
+    await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Save' })));
+    expect(within(panel).getByRole('alert').textContent).toMatch(/voiceWindowSeconds/);
+    expect(fake.api.setSettings).not.toHaveBeenCalled();
+    fireEvent.change(within(panel).getByLabelText(/Listening window after an announcement/), { target: { value: '8' } });
+    await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Save' })));
+    expect(fake.api.setSettings).toHaveBeenCalledWith(expect.objectContaining({ voiceWindowSeconds: 8, voiceShortcut: 'CommandOrControl+Shift+V' }));
+  });
+});
