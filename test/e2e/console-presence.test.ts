@@ -9,7 +9,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium } from '../helpers/browser';
+import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium, signInToConsole } from '../helpers/browser';
 import { amWebhook, startTestHub, type TestHub } from '../helpers/hub';
 
 const missing = chromiumMissing() ?? (findExecutable('espeak-ng') ? null : 'espeak-ng not installed (apt-get install espeak-ng)');
@@ -36,15 +36,7 @@ describe.skipIf(missing !== null)(`presence-aware escalation in two consoles${mi
     context.setDefaultTimeout(20_000);
     const page = await context.newPage();
     if (fakeClock) await page.clock.install(); // time runs normally until the test jumps it
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.getByLabel('Your name').fill(person);
-    await page.getByLabel('Hub token').fill(TOKENS[person]);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('connection').getByText('Live').waitFor();
-    await page.getByTestId('speak-toggle').click();
-    await page.getByText('Speak: on').waitFor();
+    const errors = await signInToConsole(page, t.url, person, TOKENS[person], { speak: true });
     return { page, errors };
   }
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../electron/hub/store/event-store';
-import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium } from '../helpers/browser';
+import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium, signInToConsole } from '../helpers/browser';
 import { TEST_TOKEN, amWebhook, startTestHub, type TestHub } from '../helpers/hub';
 
 const missing = chromiumMissing();
@@ -45,13 +45,7 @@ describe.skipIf(missing !== null)(`runbooks in the web console${missing ? ` (ski
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     context.setDefaultTimeout(10_000);
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.getByLabel('Your name').fill('frank');
-    await page.getByLabel('Hub token').fill(TEST_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('connection').getByText('Live').waitFor();
+    const errors = await signInToConsole(page, t.url, 'frank', TEST_TOKEN);
     expect((await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'db-1', status: 'firing', labels: { instance: 'db-1' } }]))).status).toBe(200);
     await page.getByTestId('incident-1').dblclick();
     const runbooks = page.getByTestId('runbooks');

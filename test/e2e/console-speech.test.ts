@@ -6,7 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium } from '../helpers/browser';
+import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium, signInToConsole } from '../helpers/browser';
 import { TEST_TOKEN, amWebhook, startTestHub, type TestHub } from '../helpers/hub';
 
 const missing = chromiumMissing() ?? (findExecutable('espeak-ng') ? null : 'espeak-ng not installed (apt-get install espeak-ng)');
@@ -47,15 +47,7 @@ describe.skipIf(missing !== null)(`web console speech${missing ? ` (skipped: ${m
     context.setDefaultTimeout(15_000);
     await context.addInitScript(INSTRUMENT);
     const page: Page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.getByLabel('Your name').fill('erin');
-    await page.getByLabel('Hub token').fill(TEST_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('connection').getByText('Live').waitFor();
-    await page.getByTestId('speak-toggle').click();
-    await page.getByText('Speak: on').waitFor();
+    const errors = await signInToConsole(page, t.url, 'erin', TEST_TOKEN, { speak: true });
 
     expect((await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'db-1', status: 'firing', summary: 'Disk almost full on db-1' }]))).status).toBe(200);
     const indicator = page.getByTestId('announcement');

@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { SAMPLE_RATE } from '../../shared/voice/features';
-import { COMMANDS, encodePcm, enrolmentSchema, type Enrolment } from '../../shared/voice/recognizer';
-import { render, writeWav16 } from '../bench/voice/corpus';
-import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium } from '../helpers/browser';
+import { COMMANDS } from '../../shared/voice/recognizer';
+import { espeakEnrolment, render, writeWav16 } from '../bench/voice/corpus';
+import { artifactPath, chromiumMissing, ensureConsoleBuilt, launchChromium, signInToConsole } from '../helpers/browser';
 import { TEST_TOKEN, amWebhook, startTestHub, tempDir, type TestHub } from '../helpers/hub';
 
 const missing = chromiumMissing() ?? (findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox not installed (apt-get install espeak-ng sox)');
@@ -24,19 +23,7 @@ if (missing && process.env['CI']) throw new Error(`CI must have Chromium, espeak
 const VOICE = 'en-us';
 
 /** The other four commands, enrolled from espeak renders; "acknowledge" is recorded through the page's own microphone path below. */
-function enrolment(): Enrolment {
-  const takes: Enrolment['takes'] = [];
-  for (const command of COMMANDS.filter((c) => c !== 'acknowledge'))
-    for (const [speed, pitch] of [
-      [160, 50],
-      [175, 45],
-      [190, 55],
-    ] as const) {
-      const r = render({ text: command, voice: VOICE, speed, pitch });
-      takes.push({ command, pcm: encodePcm(r.samples.subarray(r.speechStart - 1600, r.speechEnd + 800)) });
-    }
-  return enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes });
-}
+const enrolment = () => espeakEnrolment(VOICE, COMMANDS.filter((c) => c !== 'acknowledge'));
 
 describe.skipIf(missing !== null)(`voice acknowledgement in the web console${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let browser: Browser;
@@ -66,15 +53,7 @@ describe.skipIf(missing !== null)(`voice acknowledgement in the web console${mis
       ['earshot.voice.enrolment', JSON.stringify(enrolment())] as const,
     );
     const page = await context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.getByLabel('Your name').fill('erin');
-    await page.getByLabel('Hub token').fill(TEST_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByTestId('connection').getByText('Live').waitFor();
-    await page.getByTestId('speak-toggle').click();
-    await page.getByText('Speak: on').waitFor();
+    const errors = await signInToConsole(page, t.url, 'erin', TEST_TOKEN, { speak: true });
     await page.getByRole('button', { name: 'Voice' }).click();
     await page.getByTestId('takes-snooze').getByText('3 of 3').waitFor();
     for (const n of [1, 2, 3]) {

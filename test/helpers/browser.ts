@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { findConsoleDir } from '../../electron/hub/console-files';
 import { ROOT } from './cli';
 
@@ -29,4 +29,21 @@ export function ensureConsoleBuilt(): void {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+/** Signs in to the web console on `page` (already set up: clock, init scripts) and waits until it is live. Returns the page's uncaught errors as they come. */
+export async function signInToConsole(page: Page, url: string, name: string, token: string, o: { speak?: boolean } = {}): Promise<string[]> {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Hub token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('connection').getByText('Live').waitFor();
+  if (o.speak) {
+    // Speech in a browser tab is off until turned on.
+    await page.getByTestId('speak-toggle').click();
+    await page.getByText('Speak: on').waitFor();
+  }
+  return errors;
 }

@@ -8,27 +8,13 @@
 import { describe, expect, it, vi } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
 import { SAMPLE_RATE } from '../../shared/voice/features';
-import { COMMANDS, encodePcm, type Enrolment } from '../../shared/voice/recognizer';
+import type { Enrolment } from '../../shared/voice/recognizer';
 import { MicrophoneError } from '../../renderer/src/voice/microphone';
 import { VoiceController } from '../../renderer/src/voice/voice-controller';
 import { ENROLMENT_KEY, loadEnrolment } from '../../renderer/src/voice/enrolment-store';
-import { render } from '../bench/voice/corpus';
+import { espeakEnrolment, render } from '../bench/voice/corpus';
 
 const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed';
-
-function takes(voice = 'en-us'): Enrolment {
-  const t: Enrolment['takes'] = [];
-  for (const command of COMMANDS)
-    for (const [speed, pitch] of [
-      [160, 50],
-      [175, 45],
-      [190, 55],
-    ] as const) {
-      const r = render({ text: command, voice, speed, pitch });
-      t.push({ command, pcm: encodePcm(r.samples.subarray(r.speechStart - 1600, r.speechEnd + 800)) });
-    }
-  return { version: 1, sampleRate: SAMPLE_RATE, takes: t };
-}
 
 function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}) {
   let now = 0;
@@ -73,7 +59,7 @@ function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}) {
 }
 
 describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  const enrolment = takes();
+  const enrolment = espeakEnrolment('en-us');
   const word = (text: string) => render({ text, voice: 'en-us', speed: 172, pitch: 49 }).samples;
 
   it('after a new incident is spoken: cue, microphone for the window only, the word acts on that incident', async () => {

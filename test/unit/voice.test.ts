@@ -9,26 +9,14 @@ import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
 import { SAMPLE_RATE } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
-import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema, type Enrolment } from '../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema } from '../../shared/voice/recognizer';
 import { Vad } from '../../shared/voice/vad';
-import { noiseOnly, render } from '../bench/voice/corpus';
+import { espeakEnrolment, noiseOnly, render } from '../bench/voice/corpus';
 
 const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed (apt-get install espeak-ng sox)';
 if (missing && process.env['CI']) throw new Error(`CI must have them: ${missing}`);
 
-function enrol(voice: string): Enrolment {
-  const takes: Enrolment['takes'] = [];
-  for (const command of COMMANDS)
-    for (const [speed, pitch] of [
-      [160, 50],
-      [175, 45],
-      [190, 55],
-    ] as const) {
-      const r = render({ text: command, voice, speed, pitch });
-      takes.push({ command, pcm: encodePcm(r.samples.subarray(r.speechStart - 1600, r.speechEnd + 800)) });
-    }
-  return enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes });
-}
+const enrol = (voice: string) => espeakEnrolment(voice);
 
 function segments(x: Float32Array) {
   const vad = new Vad();

@@ -12,6 +12,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
+import { COMMANDS, encodePcm, enrolmentSchema, type Enrolment, type VoiceCommand } from '../../../shared/voice/recognizer';
 
 export const CACHE = process.env['EARSHOT_VOICE_CACHE'] ?? join(tmpdir(), 'earshot-voice-corpus');
 
@@ -191,3 +192,23 @@ export function noiseOnly(kind: 'white' | 'pink' | 'brown' | 'babble', seconds: 
   for (let i = 0; i < n; i++) out[i] = level * (bed[(offset + i) % bed.length] as number);
   return out;
 }
+
+/**
+ * An enrolment as a user would make it, from espeak: three takes of each command at slightly
+ * different speeds and pitches (clean, wideband), cut around the speech.
+ */
+export function espeakEnrolment(voice: string, commands: readonly VoiceCommand[] = COMMANDS): Enrolment {
+  const takes: Enrolment['takes'] = [];
+  for (const command of commands)
+    for (const [speed, pitch] of ENROL_TAKES) {
+      const r = render({ text: command, voice, speed, pitch });
+      takes.push({ command, pcm: encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800)) });
+    }
+  return enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes });
+}
+
+export const ENROL_TAKES = [
+  [160, 50],
+  [175, 45],
+  [190, 55],
+] as const;

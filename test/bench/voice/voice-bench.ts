@@ -15,9 +15,9 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
-import { COMMANDS, CommandRecognizer, encodePcm, type Decision, type Enrolment } from '../../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
 import { Vad, type SpeechSegment } from '../../../shared/voice/vad';
-import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, noiseOnly, render, VARIANTS, VOICES, type RenderSpec } from './corpus';
+import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, render, VARIANTS, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
 const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
@@ -27,11 +27,6 @@ const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
   { name: 'babble 15 dB', noise: { kind: 'babble', snrDb: 15 } },
   { name: 'white 10 dB', noise: { kind: 'white', snrDb: 10 } },
 ];
-const ENROL = [
-  [160, 50],
-  [175, 45],
-  [190, 55],
-] as const;
 
 const { values } = parseArgs({ options: { users: { type: 'string', default: '14' }, out: { type: 'string', default: 'bench/results/voice.json' }, grid: { type: 'string', default: 'near' } } });
 /** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
@@ -81,13 +76,7 @@ const started = performance.now();
 let clips = 0;
 
 for (const [u, voice] of users.entries()) {
-  const takes: Enrolment['takes'] = [];
-  for (const c of COMMANDS)
-    for (const [speed, pitch] of ENROL) {
-      const r = render({ text: c, voice, speed, pitch });
-      takes.push({ command: c, pcm: encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800)) });
-    }
-  const rec = new CommandRecognizer({ version: 1, sampleRate: SAMPLE_RATE, takes });
+  const rec = new CommandRecognizer(espeakEnrolment(voice));
   for (const { name, noise } of NOISES) {
     const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
