@@ -147,7 +147,7 @@ function WebConsole() {
     });
     return () => {
       off();
-      api.client.stop();
+      api.dispose();
     };
   }, [api]);
   if (!api) {

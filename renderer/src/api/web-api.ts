@@ -74,7 +74,7 @@ class HubSpeechSpeaker implements Speaker {
   }
 }
 
-export function createWebApi(baseUrl: string, token: string): EarshotApi & { client: HubClient } {
+export function createWebApi(baseUrl: string, token: string): EarshotApi & { client: HubClient; dispose: () => void } {
   const client = new HubClient({
     url: baseUrl,
     token,
@@ -121,13 +121,20 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
     if (live && !wasLive) presence.connected();
     wasLive = live;
   });
-  setInterval(() => presence.tick(), 5_000);
+  const presenceTimer = setInterval(() => presence.tick(), 5_000);
   client.start();
 
   const actorOf = () => sessionStorage.getItem('earshot.actor') || 'web-console';
 
   return {
     client,
+    /** Signed out: stop the stream, presence and the page listeners. */
+    dispose: () => {
+      clearInterval(presenceTimer);
+      page.dispose();
+      announcer.stop();
+      client.stop();
+    },
     ack: (id) => client.command({ action: 'ack', incidentId: id, actor: actorOf() }),
     resolve: (id) => client.command({ action: 'resolve', incidentId: id, actor: actorOf() }),
     snooze: (id, duration) => client.command({ action: 'snooze', incidentId: id, actor: actorOf(), duration }),
