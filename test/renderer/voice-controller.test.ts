@@ -96,6 +96,13 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     expect(t.c.value.listening).toBeNull();
     expect(t.opened).toEqual(['open', 'close']);
 
+    // Earshot starts speaking while a window is open: the window closes (it must not hear itself).
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 7, kind: 'new', utteranceId: 4 });
+    t.c.onPlayerStatus({ state: 'holding', incidentId: 7, kind: 'new', utteranceId: 4 });
+    expect(t.c.value.listening).not.toBeNull();
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 8, kind: 'new', utteranceId: 5 });
+    expect(t.c.value.listening).toBeNull();
+
     const none = setup({ version: 1, sampleRate: SAMPLE_RATE, takes: [] });
     none.c.setEnabled(true);
     none.c.pushToTalk(true, 1);

@@ -91,6 +91,8 @@ export class VoiceController {
   onPlayerStatus(status: PlayerStatus): void {
     const before = this.lastStatus;
     this.lastStatus = status;
+    // Earshot speaks again (something more urgent): stop listening, so it never hears itself.
+    if (status.state === 'playing' && this.listener.listening) this.listener.stop('closed');
     const finished = before.state === 'playing' && status.state !== 'playing';
     if (!finished || !this.state.enabled) return;
     if (this.sayAgainFor) {
