@@ -19,7 +19,7 @@ export interface ListenerClock {
 
 export type ListenerEvent =
   | { type: 'listening'; incidentId: number | null; reason: 'announcement' | 'push-to-talk' | 'say-again' | 'test'; until: number }
-  | { type: 'heard'; decision: Decision; incidentId: number | null; decidedInMs: number }
+  | { type: 'heard'; decision: Decision; incidentId: number | null; decidedInMs: number; /** Samples since the window opened: end of speech, and when the VAD knew. */ speechEnd: number; detectedAt: number }
   | { type: 'command'; command: VoiceCommand; incidentId: number | null; test: boolean }
   | { type: 'say-again'; incidentId: number | null }
   | { type: 'stopped'; why: 'timeout' | 'decided' | 'cancelled' | 'gave up' | 'closed' };
@@ -31,13 +31,17 @@ export interface ListenerOptions {
 }
 
 export const LISTENER_DEFAULTS: ListenerOptions = { windowMs: 6_000, noiseMs: 500 };
+/** How far before the detected start the noise sample ends (the VAD's start may be a little late). */
+const GUARD_MS = 100;
 
 export class VoiceListener {
   private readonly o: ListenerOptions;
   private vad = new Vad();
   private open: { incidentId: number | null; timer: unknown; retried: boolean; reason: string } | null = null;
-  private noise: Float32Array;
-  private noiseLen = 0;
+  /** The last second or so of audio, to take the room noise from just before an utterance. */
+  private recent: Float32Array;
+  private recentLen = 0;
+  private fed = 0;
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
 
   constructor(
@@ -46,7 +50,7 @@ export class VoiceListener {
     options: Partial<ListenerOptions> = {},
   ) {
     this.o = { ...LISTENER_DEFAULTS, ...options };
-    this.noise = new Float32Array(Math.round((this.o.noiseMs * SAMPLE_RATE) / 1000));
+    this.recent = new Float32Array(Math.round(((this.o.noiseMs + GUARD_MS + 2_600) * SAMPLE_RATE) / 1000));
   }
 
   get listening(): boolean {
@@ -67,7 +71,8 @@ export class VoiceListener {
     if (!this.recognizer()) return; // not enrolled or switched off: never open the microphone
     this.close(null);
     this.vad = new Vad();
-    this.noiseLen = 0;
+    this.recentLen = 0;
+    this.fed = 0;
     const timer = this.clock.setTimer(() => this.close('timeout'), this.o.windowMs);
     this.open = { incidentId, timer, retried, reason };
     this.emit({ type: 'listening', incidentId, reason, until: this.clock.now() + this.o.windowMs });
@@ -81,9 +86,8 @@ export class VoiceListener {
   /** Audio from the microphone (16 kHz mono), only while listening. */
   push(chunk: Float32Array): void {
     if (!this.open) return;
-    const quiet = !this.vad.speaking;
+    this.remember(chunk);
     const segments = this.vad.push(chunk);
-    if (quiet && !this.vad.speaking) this.keepNoise(chunk);
     for (const s of segments) {
       if (!this.open) return;
       this.decide(s);
@@ -95,9 +99,8 @@ export class VoiceListener {
     const recognizer = this.recognizer();
     if (!open || !recognizer) return;
     const started = this.clock.now();
-    const noise = this.noise.slice(0, this.noiseLen);
-    const decision: Decision = segment.tooLong ? { decision: 'reject', reason: 'too long' } : recognizer.classify(segment.samples, noise);
-    this.emit({ type: 'heard', decision, incidentId: open.incidentId, decidedInMs: this.clock.now() - started });
+    const decision: Decision = segment.tooLong ? { decision: 'reject', reason: 'too long' } : recognizer.classify(segment.samples, this.noiseBefore(segment.start));
+    this.emit({ type: 'heard', decision, incidentId: open.incidentId, decidedInMs: this.clock.now() - started, speechEnd: segment.end, detectedAt: segment.detectedAt });
     if (decision.decision === 'accept') {
       this.close('decided');
       this.emit({ type: 'command', command: decision.command, incidentId: open.incidentId, test: open.reason === 'test' });
@@ -108,20 +111,29 @@ export class VoiceListener {
     // Rejected: other speech or noise — nothing happens; the window runs on.
   }
 
-  private keepNoise(chunk: Float32Array): void {
-    const cap = this.noise.length;
+  private remember(chunk: Float32Array): void {
+    const cap = this.recent.length;
+    this.fed += chunk.length;
     if (chunk.length >= cap) {
-      this.noise.set(chunk.subarray(chunk.length - cap));
-      this.noiseLen = cap;
+      this.recent.set(chunk.subarray(chunk.length - cap));
+      this.recentLen = cap;
       return;
     }
-    if (this.noiseLen + chunk.length > cap) {
-      const drop = this.noiseLen + chunk.length - cap;
-      this.noise.copyWithin(0, drop, this.noiseLen);
-      this.noiseLen -= drop;
+    if (this.recentLen + chunk.length > cap) {
+      const drop = this.recentLen + chunk.length - cap;
+      this.recent.copyWithin(0, drop, this.recentLen);
+      this.recentLen -= drop;
     }
-    this.noise.set(chunk, this.noiseLen);
-    this.noiseLen += chunk.length;
+    this.recent.set(chunk, this.recentLen);
+    this.recentLen += chunk.length;
+  }
+
+  /** The room alone: up to `noiseMs` of audio ending a little before the speech began (its onset is not noise). */
+  private noiseBefore(speechStart: number): Float32Array {
+    const bufferStart = this.fed - this.recentLen; // sample index of recent[0]
+    const end = speechStart - Math.round((GUARD_MS * SAMPLE_RATE) / 1000) - bufferStart;
+    const start = Math.max(0, end - Math.round((this.o.noiseMs * SAMPLE_RATE) / 1000));
+    return end > start ? this.recent.slice(start, end) : new Float32Array(0);
   }
 
   private close(why: 'timeout' | 'decided' | 'cancelled' | 'gave up' | 'closed' | null): void {

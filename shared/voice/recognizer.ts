@@ -16,7 +16,7 @@
  * again?" once); anything else → rejected, silently.
  */
 import { z } from 'zod';
-import { HOP, mfcc, SAMPLE_RATE, DIMS, type Features } from './features';
+import { HOP, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
 
 export const COMMANDS = ['acknowledge', 'snooze', 'resolve', 'repeat', 'cancel'] as const;
 export const voiceCommandSchema = z.enum(COMMANDS);
@@ -60,7 +60,7 @@ export interface RecognizerOptions {
   band: number;
 }
 
-export const RECOGNIZER_DEFAULTS: RecognizerOptions = { accept: 4, ratio: 0.4, peak: 1, unsure: 4, unsureRatio: 0.8, unsurePeak: 2, minMs: 150, maxMs: 1_800, band: 0.35 };
+export const RECOGNIZER_DEFAULTS: RecognizerOptions = { accept: 1.75, ratio: 1, peak: 1.2, unsure: 4, unsureRatio: 0.8, unsurePeak: 3, minMs: 150, maxMs: 1_800, band: 0.35 };
 
 export type Decision =
   | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number }
@@ -227,14 +227,14 @@ const CLEAN_SNR = 40;
 
 export class CommandRecognizer {
   private readonly o: RecognizerOptions;
-  private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number }[];
+  private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number; mels: Float64Array[] }[];
   private clean: Templates | undefined;
 
   constructor(enrolment: Enrolment, options: Partial<RecognizerOptions> = {}) {
     this.o = { ...RECOGNIZER_DEFAULTS, ...options };
     this.takes = enrolment.takes.map((t) => {
       const audio = decodePcm(t.pcm);
-      return { command: t.command, audio, level: speechLevel(audio) };
+      return { command: t.command, audio, level: speechLevel(audio), mels: melPowers(audio) };
     });
   }
 
@@ -293,20 +293,23 @@ export class CommandRecognizer {
     const noiseRms = rms(noise);
     const snr = noiseRms > 0 ? 20 * Math.log10(level / noiseRms) : Infinity;
     if (snr >= CLEAN_SNR || noise.length < HOP * 5) {
-      this.clean ??= this.build((t) => t.audio);
+      this.clean ??= this.build((t) => mfccFromMels(t.mels));
       return this.clean;
     }
+    // The take as heard in the room: its power plus the noise's average power, scaled so the take
+    // sits as far above the noise as the utterance does (the expected value, not one random sample).
+    // The take plus the room's own noise, scaled so the take sits as far above it as the utterance
+    // does. (Adding the noise's average power instead — smooth templates — was measured worse.)
     return this.build((t) => {
-      // The take plus the room's noise, scaled so the take sits as far above it as the utterance does.
       const gain = t.level / level;
       const out = new Float32Array(t.audio.length);
       for (let i = 0; i < out.length; i++) out[i] = (t.audio[i] as number) + gain * (noise[i % noise.length] as number);
-      return out;
+      return mfcc(out);
     });
   }
 
-  private build(audioOf: (t: { audio: Float32Array; level: number }) => Float32Array): Templates {
-    const templates = this.takes.map((t) => ({ command: t.command, f: mfcc(audioOf(t)) }));
+  private build(featuresOf: (t: { mels: Float64Array[]; level: number; audio: Float32Array }) => Features): Templates {
+    const templates = this.takes.map((t) => ({ command: t.command, f: featuresOf(t) }));
     // The user's own spread per command: the median distance (and worst stretch) between their takes of it.
     const spread = new Map<VoiceCommand, number>();
     const peaks = new Map<VoiceCommand, number>();

@@ -126,6 +126,20 @@ describe.skipIf(missing !== null)('the listening window', () => {
     expect(t.listener.listening).toBe(false); // one command per window
   });
 
+  it('the room noise handed to the recognizer is from before the speech, never its onset', () => {
+    const seen: Float32Array[] = [];
+    const spy = { classify: (_u: Float32Array, noise: Float32Array) => (seen.push(noise), { decision: 'reject' as const, reason: 'no match' as const }) };
+    const listener = new VoiceListener(() => spy as unknown as CommandRecognizer, { now: () => 0, setTimer: () => 0, clearTimer: () => undefined });
+    const r = render({ text: 'acknowledge', voice: 'en-us', speed: 175, pitch: 50, noise: { kind: 'pink', snrDb: 20 }, padBefore: 1 });
+    listener.start(1);
+    for (let i = 0; i < r.samples.length + SAMPLE_RATE; i += 320) listener.push(i < r.samples.length ? r.samples.subarray(i, i + 320) : new Float32Array(320));
+    expect(seen).toHaveLength(1);
+    const noise = seen[0]!;
+    expect(noise.length).toBe(SAMPLE_RATE / 2); // 500 ms of room
+    const peak = (x: Float32Array) => x.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    expect(peak(noise)).toBeLessThan(peak(r.samples.subarray(0, r.speechStart)) * 1.01); // as loud as the room, not the word
+  });
+
   it('other speech does nothing and the window times out; switched off or not enrolled, it never opens', () => {
     const t = setup();
     t.listener.start(7);
