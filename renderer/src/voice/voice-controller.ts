@@ -48,7 +48,7 @@ function describe(d: Decision): string {
 
 function detail(d: Decision, ms: number): string {
   const n = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
-  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}; decided in ${Math.round(ms)} ms`;
+  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}, score ${n(d.score)}; decided in ${Math.round(ms)} ms`;
 }
 
 export class VoiceController {
