@@ -70,8 +70,8 @@ export interface RecognizerOptions {
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = { weights: [-0.3014, -1.0684, -2.757, 1.8255], accept: 2.75, unsure: 1.05, ambiguousRatio: 0.8, minMs: 150, maxMs: 1_800, band: 0.35 };
 
 export type Decision =
-  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; score: number }
-  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; score?: number };
+  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number }
+  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; score?: number; snrDb?: number };
 
 /**
  * Length-normalised DTW distance (Sakoe–Chiba band). Local costs are squared
@@ -263,7 +263,10 @@ export class CommandRecognizer {
     if (spoken < this.o.minMs) return { decision: 'reject', reason: 'too short' };
     if (spoken > this.o.maxMs) return { decision: 'reject', reason: 'too long' };
 
-    const { templates, spread, peaks } = this.templatesFor(speechLevel(utterance), noise);
+    const level = speechLevel(utterance);
+    const noiseRms = rms(noise);
+    const snrDb = noise.length >= HOP * 5 && noiseRms > 0 ? Math.min(60, 20 * Math.log10(level / noiseRms)) : 60;
+    const { templates, spread, peaks } = this.templatesFor(level, noise);
     const per = new Map<VoiceCommand, number[]>();
     const nearest = new Map<VoiceCommand, { d: number; f: Features }>();
     for (const t of templates) {
@@ -292,10 +295,10 @@ export class CommandRecognizer {
     const [wRel, wRatio, wPeak, bias] = this.o.weights;
     const ln = (x: number) => Math.log(Math.max(x, 1e-6));
     const score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + bias;
-    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score };
+    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb };
     if (score >= this.o.accept) return { decision: 'accept', ...base };
     if (score >= this.o.unsure) return { decision: 'unsure', ...base };
-    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score };
+    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb };
   }
 
   /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */
