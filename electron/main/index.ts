@@ -14,7 +14,7 @@ import { HubClient, type SocketLike } from '../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../shared/incidents/types';
 import { runbookViewSchema } from '../../shared/runbooks/view';
 import { newestTriggered, trayState, trayTitle, type TrayState } from '../../shared/incidents/view';
-import { isSafeExternalUrl, pushContract, type HubState } from '../../shared/ipc/contract';
+import { EMPTY_HUB_STATE, isSafeExternalUrl, pushContract, toHubState, type HubState } from '../../shared/ipc/contract';
 import { parseHubConfig } from '../hub/config';
 import { startHub, type RunningHub } from '../hub/index';
 import { Announcer } from '../../shared/announce/announcer';
@@ -34,7 +34,7 @@ import { notificationFor } from './notification-content';
 import { SettingsStore } from './settings-store';
 import { createPresenceSignals } from './presence-signals';
 import { httpPresenceHub, PresenceReporter } from '../../shared/presence/reporter';
-import { runVoiceCommand } from '../../shared/voice/act';
+import { actOnIncident, runVoiceCommand } from '../../shared/voice/act';
 
 const RENDERER_DIR = join(__dirname, '../renderer');
 const RESOURCES = app.isPackaged ? process.resourcesPath : join(__dirname, '../../resources');
@@ -176,9 +176,7 @@ function announcerSettings(s: SettingsStore['value']) {
 }
 
 function hubState(): HubState {
-  const s = client?.snapshot;
-  if (!s) return { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true, canRead: true };
-  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct, canRead: s.canRead };
+  return client ? toHubState(client.snapshot) : EMPTY_HUB_STATE;
 }
 
 function broadcast(channel: string, payload: unknown): void {
@@ -429,14 +427,10 @@ async function main(): Promise<void> {
         const c = client;
         return runVoiceCommand(action, id, { command: (cmd) => c.command(cmd), announcer, actor: actor() });
       },
-      mediaKey: async (action, id) => {
-        if (!client) throw new Error('not connected');
-        const incident =
-          action === 'acknowledge'
-            ? await client.command({ action: 'ack', incidentId: id, actor: actor() })
-            : await client.command({ action: 'snooze', incidentId: id, actor: actor(), duration: '15m' });
-        announcer?.confirm(action === 'acknowledge' ? 'confirm-ack' : 'confirm-snooze', id);
-        return incident;
+      mediaKey: (action, id) => {
+        if (!client) return Promise.reject(new Error('not connected'));
+        const c = client;
+        return actOnIncident(action, id, { command: (cmd) => c.command(cmd), announcer, actor: actor() });
       },
     },
     TRUSTED_PREFIXES,

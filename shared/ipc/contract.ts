@@ -13,6 +13,7 @@ import { stepFinishedMessageSchema, stepOutputMessageSchema } from '../protocol/
 export type { StepMessage } from '../protocol/stream';
 import { runbookViewSchema } from '../runbooks/view';
 import { boardSchema } from '../board';
+import type { HubClientSnapshot } from '../hub-client/hub-client';
 import { presenceOptionsSchema } from '../presence/presence';
 import { presenceViewSchema } from '../presence/reporter';
 import { localHistorySchema, localSampleSchema } from '../telemetry/local';
@@ -106,6 +107,14 @@ export const hubStateSchema = z.object({
   canRead: z.boolean(),
 });
 export type HubState = z.infer<typeof hubStateSchema>;
+
+/** Before any hub is followed. */
+export const EMPTY_HUB_STATE: HubState = { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true, canRead: true };
+
+/** What the renderer is told, from the shared client's snapshot (desktop main and web console alike). */
+export function toHubState(s: HubClientSnapshot): HubState {
+  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct, canRead: s.canRead };
+}
 
 /** One announcement to play: the utterance and its audio (WAV bytes). */
 export const announcementSchema = z.object({

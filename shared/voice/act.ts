@@ -10,10 +10,28 @@ import type { StreamCommand } from '../protocol/stream';
 
 export type VoiceAction = 'acknowledge' | 'snooze' | 'resolve' | 'repeat' | 'cancel' | 'say-again';
 
+interface ActDeps {
+  command: (c: StreamCommand) => Promise<IncidentSummary | undefined>;
+  announcer: Announcer | undefined;
+  actor: string;
+}
+
+/** Acknowledge, snooze (15 min) or resolve an incident by hands-free means — a voice command or an AirPods press — and confirm aloud. */
+export async function actOnIncident(action: 'acknowledge' | 'snooze' | 'resolve', incidentId: number, deps: ActDeps): Promise<IncidentSummary | undefined> {
+  const incident =
+    action === 'acknowledge'
+      ? await deps.command({ action: 'ack', incidentId, actor: deps.actor })
+      : action === 'snooze'
+        ? await deps.command({ action: 'snooze', incidentId, actor: deps.actor, duration: '15m' })
+        : await deps.command({ action: 'resolve', incidentId, actor: deps.actor });
+  deps.announcer?.confirm(action === 'acknowledge' ? 'confirm-ack' : action === 'snooze' ? 'confirm-snooze' : 'confirm-resolve', incidentId);
+  return incident;
+}
+
 export async function runVoiceCommand(
   action: VoiceAction,
   incidentId: number | null,
-  deps: { command: (c: StreamCommand) => Promise<IncidentSummary | undefined>; announcer: Announcer | undefined; actor: string },
+  deps: ActDeps,
 ): Promise<IncidentSummary | undefined> {
   const { announcer } = deps;
   if (action === 'say-again' || action === 'cancel') {
@@ -28,18 +46,10 @@ export async function runVoiceCommand(
     if (!announcer?.repeatIncident(incidentId)) throw new Error(`incident ${incidentId} is not known here`);
     return undefined;
   }
-  const verb = { acknowledge: 'acknowledge', snooze: 'snooze', resolve: 'resolve' }[action];
   try {
-    const incident =
-      action === 'acknowledge'
-        ? await deps.command({ action: 'ack', incidentId, actor: deps.actor })
-        : action === 'snooze'
-          ? await deps.command({ action: 'snooze', incidentId, actor: deps.actor, duration: '15m' })
-          : await deps.command({ action: 'resolve', incidentId, actor: deps.actor });
-    announcer?.confirm(action === 'acknowledge' ? 'confirm-ack' : action === 'snooze' ? 'confirm-snooze' : 'confirm-resolve', incidentId);
-    return incident;
+    return await actOnIncident(action, incidentId, deps);
   } catch (err) {
-    announcer?.say(`Could not ${verb} incident ${incidentId}.`);
+    announcer?.say(`Could not ${action} incident ${incidentId}.`);
     throw err;
   }
 }

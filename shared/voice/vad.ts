@@ -64,10 +64,6 @@ export class Vad {
     return this.inSpeech;
   }
 
-  get noiseFloorDb(): number {
-    return this.floor;
-  }
-
   /** Forget everything (a new listening window). */
   reset(): void {
     this.warm = [];

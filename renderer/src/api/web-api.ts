@@ -5,23 +5,20 @@
  * what to say, the hub synthesises it (POST /api/v1/speech), the page plays it.
  */
 import { Announcer, type AnnouncerClock, type Speaker, type Utterance } from '../../../shared/announce/announcer';
-import { HubClient, type HubClientSnapshot, type SocketLike } from '../../../shared/hub-client/hub-client';
+import { HubClient, type SocketLike } from '../../../shared/hub-client/hub-client';
 import { incidentDetailSchema } from '../../../shared/incidents/types';
 import { NO_AIRPODS } from '../../../shared/airpods/view';
 import { runbookViewSchema } from '../../../shared/runbooks/view';
 import { boardSchema } from '../../../shared/board';
 import { httpPresenceHub, PresenceReporter, type PresenceView } from '../../../shared/presence/reporter';
 import { createPageSignals } from '../presence/page-signals';
-import { runVoiceCommand } from '../../../shared/voice/act';
-import { isSafeExternalUrl, settingsSchema, type Announcement, type EarshotApi, type HubState, type Settings } from '../../../shared/ipc/contract';
+import { actOnIncident, runVoiceCommand } from '../../../shared/voice/act';
+import { isSafeExternalUrl, settingsSchema, toHubState, type Announcement, type EarshotApi, type Settings } from '../../../shared/ipc/contract';
 
 export const TOKEN_KEY = 'earshot.token';
 const SPEAK_KEY = 'earshot.speak';
 const VOICE_KEY = 'earshot.voice';
 
-export function toHubState(s: HubClientSnapshot): HubState {
-  return { connection: s.connection, incidents: [...s.incidents.values()], seq: s.seq, stale: s.stale, role: s.role, canAct: s.canAct, canRead: s.canRead };
-}
 
 const browserClock: AnnouncerClock = {
   now: () => Date.now(),
@@ -168,14 +165,7 @@ export function createWebApi(baseUrl: string, token: string): EarshotApi & { cli
       return Promise.resolve();
     },
     voiceCommand: (action, id) => runVoiceCommand(action, id, { command: (c) => client.command(c), announcer, actor: actorOf() }),
-    mediaKey: async (action, id) => {
-      const incident =
-        action === 'acknowledge'
-          ? await client.command({ action: 'ack', incidentId: id, actor: actorOf() })
-          : await client.command({ action: 'snooze', incidentId: id, actor: actorOf(), duration: '15m' });
-      announcer.confirm(action === 'acknowledge' ? 'confirm-ack' : 'confirm-snooze', id);
-      return incident;
-    },
+    mediaKey: (action, id) => actOnIncident(action, id, { command: (c) => client.command(c), announcer, actor: actorOf() }),
     incidentRunbooks: async (id) => {
       const res = await fetch(`${baseUrl}/api/v1/incidents/${id}/runbooks`, { headers: { authorization: `Bearer ${token}` } });
       if (!res.ok) throw new Error(`the hub answered ${res.status} for the runbooks of incident ${id}`);

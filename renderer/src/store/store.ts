@@ -6,7 +6,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { IncidentStatus, IncidentDetail, IncidentSummary } from '../../../shared/incidents/types';
 import { countByStatus, visibleIncidents } from '../../../shared/incidents/view';
-import type { EarshotApi, HubState } from '../../../shared/ipc/contract';
+import { EMPTY_HUB_STATE, type EarshotApi, type HubState } from '../../../shared/ipc/contract';
 
 export type StatusFilter = 'open' | 'all' | IncidentStatus;
 
@@ -49,7 +49,6 @@ export interface ActionsSlice {
 export type EarshotState = HubSlice & ViewSlice & DetailSlice & ActionsSlice;
 export type EarshotStore = StoreApi<EarshotState>;
 
-const EMPTY_HUB: HubState = { connection: { status: 'idle' }, incidents: [], seq: -1, stale: true, role: null, canAct: true, canRead: true };
 
 // ---- selectors: pure, exported, used with atomic subscriptions ----
 
@@ -117,7 +116,7 @@ export function createEarshotStore(api: EarshotApi): EarshotStore {
 
     return {
       // hub
-      hub: EMPTY_HUB,
+      hub: EMPTY_HUB_STATE,
       applyHubState: (hub) => {
         set({ hub });
         const { selectedId, detail, detailOpen } = get();

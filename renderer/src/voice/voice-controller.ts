@@ -56,7 +56,6 @@ export class VoiceController {
   private recognizer: CommandRecognizer | null = null;
   private readonly listener: VoiceListener;
   private mic: MicrophoneHandle | null = null;
-  private micOpening: Promise<void> | null = null;
   private lastStatus: PlayerStatus = { state: 'idle' };
   /** After "Say again?" is spoken, listen once more for this incident. */
   private sayAgainFor: { incidentId: number | null } | null = null;
@@ -173,7 +172,7 @@ export class VoiceController {
       case 'listening':
         this.set({ listening: { incidentId: e.incidentId, until: e.until, reason: e.reason }, heard: null });
         this.o.cue('start');
-        this.micOpening = new Promise<void>((resolve) => this.clock.setTimer(resolve, this.o.cueMs ?? 150)).then(() => this.openMic());
+        this.clock.setTimer(() => void this.openMic(), this.o.cueMs ?? 150); // the cue first, then the microphone
         return;
       case 'heard':
         this.set({ heard: describe(e.decision), heardDetail: detail(e.decision, e.decidedInMs) });
@@ -212,7 +211,6 @@ export class VoiceController {
   private closeMic(): void {
     this.mic?.close();
     this.mic = null;
-    this.micOpening = null;
   }
 
   private fail(err: unknown): void {

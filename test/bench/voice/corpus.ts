@@ -142,7 +142,7 @@ function rms(x: Float32Array, from = 0, to = x.length): number {
 }
 
 /** Where the speech is in a clean render (the loud part), for SNR and latency. */
-export function speechExtent(x: Float32Array): { start: number; end: number } {
+function speechExtent(x: Float32Array): { start: number; end: number } {
   const frame = 160;
   let peak = 0;
   const e: number[] = [];

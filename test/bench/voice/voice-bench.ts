@@ -9,6 +9,8 @@
  * Reports accuracy per command and per condition, the false-accept rate on distractor
  * words (split: near-homophones such as "revolve"/"resolve", and ordinary words and
  * sentences) and on noise alone, and the latency from the end of speech to the decision.
+ * VOICE_DUMP=<file> also writes every decision's measures, for fitting the recognizer's score
+ * on the "tune" speakers (`--speakers tune`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
