@@ -5,11 +5,12 @@
  * (b) The hub's durable ingest rate for the same alerts, sent as Alertmanager webhooks
  *     (every 2xx is committed with fsync); afterwards every alert is counted in the log.
  * (c) Latency from sending a webhook to a stream client receiving its event, at a paced
- *     1,000 alerts/s (one alert per webhook), p50/p99.
+ *     1,000 alerts/s (one alert per webhook, sent on a 1 ms tick: evenly spread, not in
+ *     bursts; `--tick 10` sends bursts of 10), p50/p99.
  * Both servers are real processes on loopback; numbers, not assertions.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,9 +28,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
+    /** Pacing tick for (c): the alerts due are sent together each tick (1 ms: spread out; 10 ms: bursts of 10). */
+    tick: { type: 'string', default: '1' },
     out: { type: 'string', default: join(ROOT, 'bench/results/hub.json') },
     /** Write a V8 CPU profile of the hub process into this directory. */
     profile: { type: 'string' },
+    /** Extra Node flags for the hub process (e.g. "--trace-gc"), space separated. */
+    'hub-node-flags': { type: 'string', default: '' },
   },
 });
 const ALERTS = Number(values.alerts);
@@ -97,10 +102,12 @@ async function startHubProcess(dataDir: string): Promise<{ url: string; child: C
   const config = join(dataDir, 'bench-hub.json');
   writeFileSync(config, JSON.stringify({ hosts: ['127.0.0.1'], port: 0, dataDir: join(dataDir, 'hub'), tokens: [{ name: 'bench', token: TOKEN }], limits: { ratePerSecond: 1e6, burst: 1e6, maxBodyBytes: 4_194_304 }, logLevel: 'warn' }));
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'electron/cli/earshot.ts'), 'hub', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const extra = values['hub-node-flags'].split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...profile, ...extra, '--import', 'tsx', join(ROOT, 'electron/cli/earshot.ts'), 'hub', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
+      if (extra.length > 0) process.stderr.write(d); // what the extra flags print (e.g. --trace-gc)
       out += d.toString();
       const m = out.match(/listening on (http:\/\/\S+)/);
       if (m) resolve(m[1] as string);
@@ -108,6 +115,32 @@ async function startHubProcess(dataDir: string): Promise<{ url: string; child: C
     child.on('exit', (code) => reject(new Error(`hub exited (${code})`)));
   });
   return { url, child };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    // Fields after the command name (which may contain spaces): utime is field 14, stime 15.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** Runs `work` and reports how much CPU the server process and this client used meanwhile. */
+async function withCpu(pid: number | undefined, work: () => Promise<number>): Promise<{ seconds: number; serverCpu: number; clientCpu: number }> {
+  const server0 = processCpuSeconds(pid);
+  const client0 = process.cpuUsage();
+  const seconds = await work();
+  const client = process.cpuUsage(client0);
+  return { seconds, serverCpu: processCpuSeconds(pid) - server0, clientCpu: (client.user + client.system) / 1e6 };
+}
+
+function cpuNote(r: { seconds: number; serverCpu: number; clientCpu: number }): string {
+  return `server ${(r.serverCpu / r.seconds).toFixed(2)} cores, client ${(r.clientCpu / r.seconds).toFixed(2)} cores`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -127,19 +160,21 @@ async function main(): Promise<void> {
   const am = await startAlertmanager('route:\n  receiver: sink\n  group_by: [run]\nreceivers:\n  - name: sink\n');
   const amBodies = Array.from({ length: batches }, (_, i) => JSON.stringify(alertsFor('am', i)));
   await drive(amBodies.slice(0, 20).map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY); // warm-up
-  const amSeconds = await drive(amBodies.map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY);
+  const amRun = await withCpu(am.child.pid, () => drive(amBodies.map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY));
+  const amSeconds = amRun.seconds;
   await am.stop();
   const amRate = (batches * BATCH) / amSeconds;
-  console.log(`(a) alertmanager  ${fmt(amRate)} alerts/s  (${amSeconds.toFixed(2)} s)`);
+  console.log(`(a) alertmanager  ${fmt(amRate)} alerts/s  (${amSeconds.toFixed(2)} s; ${cpuNote(amRun)})`);
 
   // (b) The hub's durable ingest of the same alerts, as webhooks.
   const hub = await startHubProcess(work);
   const auth = { authorization: `Bearer ${TOKEN}` };
   await drive(Array.from({ length: 20 }, (_, i) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, webhookFor('warm', i), auth)), CONCURRENCY);
   const hubBodies = Array.from({ length: batches }, (_, i) => webhookFor('hub', i));
-  const hubSeconds = await drive(hubBodies.map((b) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, b, auth)), CONCURRENCY);
+  const hubRun = await withCpu(hub.child.pid, () => drive(hubBodies.map((b) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, b, auth)), CONCURRENCY));
+  const hubSeconds = hubRun.seconds;
   const hubRate = (batches * BATCH) / hubSeconds;
-  console.log(`(b) earshot hub   ${fmt(hubRate)} alerts/s  (${hubSeconds.toFixed(2)} s), durable: fsync before every 2xx`);
+  console.log(`(b) earshot hub   ${fmt(hubRate)} alerts/s  (${hubSeconds.toFixed(2)} s; ${cpuNote(hubRun)}), durable: fsync before every 2xx`);
 
   hub.child.kill('SIGTERM');
   await new Promise((r) => hub.child.once('exit', r));
@@ -176,7 +211,7 @@ async function main(): Promise<void> {
     ws.on('error', reject);
   });
   const total = RATE * SECONDS;
-  const tickMs = 10;
+  const tickMs = Number(values.tick);
   const perTick = Math.max(1, Math.round((RATE * tickMs) / 1000));
   let sent = 0;
   let errors = 0;
@@ -220,9 +255,9 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     environment: { node: process.version, alertmanager: amVersion, cores: cpus().length, cpu: cpus()[0]?.model },
-    parameters: { alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS },
-    alertmanager: { alertsPerSecond: amRate, seconds: amSeconds },
-    hub: { alertsPerSecond: hubRate, seconds: hubSeconds, alertsSent: batches * BATCH, alertsStored: stored, chainVerified: chain.ok, durability: 'synchronous=FULL, group commit, 2xx after commit' },
+    parameters: { alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS, latencyTickMs: tickMs },
+    alertmanager: { alertsPerSecond: amRate, seconds: amSeconds, serverCpuSeconds: amRun.serverCpu, clientCpuSeconds: amRun.clientCpu },
+    hub: { alertsPerSecond: hubRate, seconds: hubSeconds, serverCpuSeconds: hubRun.serverCpu, clientCpuSeconds: hubRun.clientCpu, alertsSent: batches * BATCH, alertsStored: stored, chainVerified: chain.ok, durability: 'synchronous=FULL, group commit, 2xx after commit' },
     ratio,
     latencyMs: { acceptedToStream: acc, sentToStream: lat, achievedRate: achieved, errors },
     targets: { ratio: '>= 1.0', p99Ms: '<= 10' },

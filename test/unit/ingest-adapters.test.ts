@@ -5,6 +5,7 @@ import type { IngestContext } from '../../electron/hub/ingest/common';
 import { genericAlertSchema, planGeneric } from '../../electron/hub/ingest/generic-adapter';
 import { checkGrafanaSignature, grafanaWebhookSchema, planGrafana } from '../../electron/hub/ingest/grafana-adapter';
 import { pagerdutyEventSchema, planPagerduty } from '../../electron/hub/ingest/pagerduty-adapter';
+import { canonicalJson } from '../../shared/canonical-json';
 import { describeIssues } from '../../shared/zod-issues';
 import { amWebhook } from '../helpers/hub';
 
@@ -76,6 +77,20 @@ describe('Alertmanager adapter', () => {
     if (plan.kind !== 'batch') throw new Error('expected a batch');
     expect(plan.batch.alerts[0]?.summary).toBe('<img src=x onerror=alert(1)> $(rm -rf /) `id`\n-- --help');
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('sorts label keys once at the boundary, so the log stores them on the canonical fast path', () => {
+    const raw = amWebhook([{ fp: 'x', status: 'firing' }]);
+    const alert = (raw['alerts'] as Record<string, unknown>[])[0] as Record<string, unknown>;
+    alert['labels'] = JSON.parse('{"zone":"eu","alertname":"DiskFull","__proto__":"p","10":"ten","9":"nine"}') as Record<string, string>;
+    const plan = planAlertmanager(alertmanagerWebhookSchema.parse(JSON.parse(JSON.stringify(raw))), ctx);
+    if (plan.kind !== 'batch') throw new Error('expected a batch');
+    const labels = plan.batch.alerts[0]?.labels ?? {};
+    // zod drops a "__proto__" key from records (Prometheus reserves "__" names anyway); nothing is polluted.
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+    expect(canonicalJson(labels)).toBe('{"10":"ten","9":"nine","alertname":"DiskFull","zone":"eu"}');
+    // Non-integer keys come out in canonical order (integer-like keys are ordered by JS itself; canonicalJson's slow path handles them).
+    expect(Object.keys(labels).filter((k) => !/^\d+$/.test(k))).toEqual(['alertname', 'zone']);
   });
 
   it('bounds field sizes', () => {

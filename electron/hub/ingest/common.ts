@@ -21,7 +21,26 @@ export type IngestPlan =
 // Bounded strings keep one hostile payload from holding a lot of memory per field;
 // the body limit bounds the total.
 export const text = (max = 16_384) => z.string().max(max);
-export const labelMap = z.record(z.string().max(1_024), z.string().max(16_384));
+// Label maps come out with their keys sorted (Go senders already sort them; others
+// are re-keyed here once), so the event log serialises them canonically on
+// JSON.stringify's native fast path (see canonicalJson).
+export const labelMap = z.record(z.string().max(1_024), z.string().max(16_384)).transform(sortedKeys);
+
+/** The record itself when its keys are already in canonical order, else a sorted copy. */
+export function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
+  let previous: string | undefined;
+  let sorted = true;
+  for (const key in record) {
+    if (previous !== undefined && !(previous < key)) {
+      sorted = false;
+      break;
+    }
+    previous = key;
+  }
+  if (sorted) return record;
+  // fromEntries defines own properties, so a "__proto__" label stays a label.
+  return Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key] as T]));
+}
 
 /** Alertmanager and Grafana mark "not ended" with Go's zero time. */
 const ZERO_TIME = /^0001-01-01T00:00:00(?:\.0+)?Z$/;
