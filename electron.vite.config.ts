@@ -12,6 +12,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'electron/main/index.ts'),
           cli: resolve(__dirname, 'electron/cli/earshot.ts'),
+          // The hub's webhook decode worker (see electron/hub/ingest/decoder.ts).
+          'ingest-decoder': resolve(__dirname, 'electron/hub/ingest/decode-worker.ts'),
         },
         external: ['libsql', '@abandonware/noble', 'say'],
       },

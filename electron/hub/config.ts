@@ -59,6 +59,8 @@ export const hubConfigSchema = z
       })
       .strict()
       .default({ maxBodyBytes: 1_048_576, ratePerSecond: 200, burst: 1_000 }),
+    /** Worker threads that decode webhook bodies ('auto': one per core beyond the hub's own, at most 2; 0: on the main thread). */
+    decodeThreads: z.union([z.literal('auto'), z.number().int().min(0).max(16)]).default('auto'),
     incidents: z
       .object({
         staleAlertAfter: durationSchema.nullable().default(6 * 3_600_000),

@@ -16,10 +16,10 @@ import { HubFault, type HubCore, type SubmitOutcome } from './hub-core';
 import { findConsoleDir, serveConsoleFile } from './console-files';
 import { HttpError, parseJson, readBody, sendError, sendJson } from './http-util';
 import { runIncidentAction } from './incident-actions';
-import { planAlertmanager, alertmanagerWebhookSchema } from './ingest/alertmanager-adapter';
 import type { IngestContext, IngestPlan } from './ingest/common';
-import { genericAlertSchema, planGeneric } from './ingest/generic-adapter';
-import { checkGrafanaSignature, grafanaWebhookSchema, planGrafana } from './ingest/grafana-adapter';
+import type { DecodableSender } from './ingest/decode';
+import { DecodeFault, IngestDecoder } from './ingest/decoder';
+import { checkGrafanaSignature } from './ingest/grafana-adapter';
 import { pagerdutyEventSchema, planPagerduty } from './ingest/pagerduty-adapter';
 import type { Logger } from './log';
 import type { HubMetrics } from './metrics';
@@ -53,6 +53,8 @@ export interface HttpDeps {
   metrics: HubMetrics;
   log: Logger;
   version: string;
+  /** Decodes webhook bodies (default: inline, on this thread). */
+  decoder?: IngestDecoder;
 }
 
 interface Ctx {
@@ -105,6 +107,7 @@ const telemetryRequestSchema = z.object({ device: deviceNameSchema, samples: tel
 export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   const { config, core, auth, metrics, log } = deps;
   const limiter = deps.limiter ?? new RateLimiter(config.limits.ratePerSecond, config.limits.burst);
+  const decoder = deps.decoder ?? IngestDecoder.inline(log);
   const consoleDir = findConsoleDir(config.consoleDir);
   const speech = new SpeechService(config.speech);
   if (!consoleDir) log.warn('no built web console found: run `npm run build`; / serves a placeholder');
@@ -155,13 +158,9 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
     }
   };
 
-  /** The shared path of every ingest route but PagerDuty's: auth, rate limit, body, schema, plan, commit. */
+  /** The shared path of every ingest route but PagerDuty's: auth, rate limit, body, decode (schema, plan), commit. */
   const ingestRoute =
-    <S extends z.ZodType>(
-      sender: Sender,
-      schema: S,
-      plan: (body: z.output<S>, ctx: IngestContext) => IngestPlan | { plan: IngestPlan; dedupKey: string },
-    ) =>
+    (sender: DecodableSender) =>
     async (ctx: Ctx): Promise<void> => {
       try {
         const credential = requireCredential(ctx);
@@ -176,15 +175,20 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
           );
           if (problem) throw new HttpError(401, 'bad_signature', problem);
         }
-        const parsed = schema.safeParse(parseJson(raw));
-        if (!parsed.success) throw new HttpError(400, 'invalid_body', `invalid ${sender} payload`, describeIssues(parsed.error));
-        const planned = plan(parsed.data, ingestContext(credential));
-        const { plan: p, dedupKey } = 'plan' in planned ? planned : { plan: planned, dedupKey: undefined };
-        const outcome = await execute(p, sender, credential);
+        let decoded;
+        try {
+          decoded = await decoder.decode(sender, raw, ingestContext(credential));
+        } catch (err) {
+          // A worker died under this request (our fault, not the sender's): retryable.
+          if (err instanceof DecodeFault) throw new HttpError(503, 'unavailable', 'could not decode the request; retry', [], { 'retry-after': '1' });
+          throw err;
+        }
+        if (!decoded.ok) throw new HttpError(decoded.status, decoded.code, decoded.message, decoded.issues);
+        const outcome = await execute(decoded.plan, sender, credential);
         metrics.ingest.inc({ sender, outcome: 'accepted' });
         sendJson(ctx.res, sender === 'generic' ? 202 : 200, {
           status: 'ok',
-          ...(dedupKey === undefined ? {} : { dedupKey }),
+          ...(decoded.dedupKey === undefined ? {} : { dedupKey: decoded.dedupKey }),
           ...(outcome.incident ? { incidentId: outcome.incident.id, incidentStatus: outcome.incident.status } : {}),
           events: outcome.events.length,
         });
@@ -269,9 +273,9 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
         ctx.res.end(text);
       },
     },
-    { method: 'POST', pattern: /^\/api\/v1\/ingest\/alertmanager$/, name: 'ingest_alertmanager', handler: ingestRoute('alertmanager', alertmanagerWebhookSchema, planAlertmanager) },
-    { method: 'POST', pattern: /^\/api\/v1\/ingest\/grafana$/, name: 'ingest_grafana', handler: ingestRoute('grafana', grafanaWebhookSchema, planGrafana) },
-    { method: 'POST', pattern: /^\/api\/v1\/ingest\/generic$/, name: 'ingest_generic', handler: ingestRoute('generic', genericAlertSchema, planGeneric) },
+    { method: 'POST', pattern: /^\/api\/v1\/ingest\/alertmanager$/, name: 'ingest_alertmanager', handler: ingestRoute('alertmanager') },
+    { method: 'POST', pattern: /^\/api\/v1\/ingest\/grafana$/, name: 'ingest_grafana', handler: ingestRoute('grafana') },
+    { method: 'POST', pattern: /^\/api\/v1\/ingest\/generic$/, name: 'ingest_generic', handler: ingestRoute('generic') },
     { method: 'POST', pattern: /^\/v2\/enqueue$/, name: 'pagerduty_enqueue', handler: pagerduty },
     {
       method: 'GET',

@@ -27,7 +27,7 @@ import {
 import type { HubEvent, IncidentSummary } from '../../shared/incidents/types';
 import { canonicalJson } from '../../shared/canonical-json';
 import type { Logger } from './log';
-import type { EventStore, SealedRow, StoredHead } from './store/event-store';
+import type { EventStore, SealedRow } from './store/event-store';
 
 export interface SubmitOutcome {
   /** The incident the command concerned, as it stands after the command. */
@@ -73,8 +73,8 @@ export class HubCore {
   private readonly store: EventStore;
   private readonly log: Logger;
   private readonly now: () => number;
-  /** Head of the chain including sealed but not yet committed events. */
-  private chain: StoredHead;
+  /** The last seq sealed, including events not yet committed. */
+  private sealedSeq: number;
   private pending: PendingBatch = emptyBatch();
   private inFlight: PendingBatch | undefined;
   private committed: number;
@@ -91,7 +91,7 @@ export class HubCore {
     this.now = options.now ?? Date.now;
     this.engineConfig = { ...DEFAULT_ENGINE_CONFIG, ...options.engine };
     this.replay = new ReplayBuffer(options.replayEvents);
-    this.chain = { seq: options.store.lastSeq, hash: options.store.lastHash };
+    this.sealedSeq = options.store.lastSeq;
     this.committed = options.store.lastSeq;
     this.rebuild();
   }
@@ -113,7 +113,7 @@ export class HubCore {
       if (inc) for (const fp of inc.alerts.keys()) inc.alertSeenAt.set(fp, nowMs);
     }
     this.state = state;
-    this.chain = { seq: this.store.lastSeq, hash: this.store.lastHash };
+    this.sealedSeq = this.store.lastSeq;
     this.committed = this.store.lastSeq;
   }
 
@@ -137,7 +137,7 @@ export class HubCore {
     }
     let events: HubEvent[] = [];
     if (decision.drafts.length > 0) {
-      const sealed = this.store.seal(decision.drafts, new Date(nowMs).toISOString(), this.chain);
+      const sealed = this.store.seal(decision.drafts, new Date(nowMs).toISOString(), this.sealedSeq);
       events = sealed.events;
       sealed.events.forEach((event, i) => {
         apply(this.state, event, this.engineConfig);
@@ -145,7 +145,7 @@ export class HubCore {
       });
       this.pending.events.push(...events);
       this.pending.rows.push(...sealed.rows);
-      this.chain = sealed.head;
+      this.sealedSeq = sealed.seq;
     }
     if (command.kind === 'ingest') {
       touchAlerts(this.state, command.batch.key, command.batch.alerts.map((a) => a.fingerprint), nowMs);

@@ -16,6 +16,7 @@ import { TelemetryService } from './telemetry';
 import { RunbookLibrary } from './runbooks/library';
 import { RunbookService } from './runbooks/runbook-service';
 import { createRequestHandler } from './http-server';
+import { IngestDecoder, decodeThreadCount } from './ingest/decoder';
 import { RateLimiter } from './rate-limit';
 import { PresenceService } from './presence';
 import type { Clock } from './escalation/engine';
@@ -108,7 +109,8 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     helloTimeoutMs: config.stream.helloTimeout,
     snapshotResolved: config.stream.snapshotResolved,
   });
-  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter, presence, escalation });
+  const decoder = await IngestDecoder.start(decodeThreadCount(config.decodeThreads), log);
+  const handler = createRequestHandler({ config, core, auth, metrics, log, version: HUB_VERSION, devices, telemetry, library, runbooks, limiter, presence, escalation, decoder });
 
   const servers: Server[] = [];
   const addresses: string[] = [];
@@ -133,10 +135,11 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       }
       await Promise.all(servers.map(closeServer));
       stream.close();
+      await decoder.close();
       escalation.close();
       await core.close();
       presence.close();
-      store.close();
+      await store.close();
       unlock();
       throw err;
     }
@@ -152,7 +155,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
 
   const first = addresses[0] as string;
   const url = `http://${first.includes(':') ? `[${first}]` : first}:${port}`;
-  log.info('hub started', { url, addresses, dataDir: config.dataDir, events: store.lastSeq });
+  log.info('hub started', { url, addresses, dataDir: config.dataDir, events: store.lastSeq, decodeThreads: decoder.threads });
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -160,11 +163,12 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
       clearInterval(tick);
       stream.close();
       await Promise.all(servers.map(closeServer));
+      await decoder.close();
       library.close();
       escalation.close();
       await core.close();
       presence.close();
-      store.close();
+      await store.close();
       unlock();
       log.info('hub stopped', { events: store.lastSeq });
     })();

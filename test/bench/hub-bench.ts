@@ -16,7 +16,8 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'libsql';
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import { DB_FILE, verifyChain } from '../../electron/hub/store/event-store';
 import { alertmanagerVersion, startAlertmanager } from '../helpers/alertmanager';
 import { ROOT } from '../helpers/cli';
@@ -143,6 +144,29 @@ function cpuNote(r: { seconds: number; serverCpu: number; clientCpu: number }): 
   return `server ${(r.serverCpu / r.seconds).toFixed(2)} cores, client ${(r.clientCpu / r.seconds).toFixed(2)} cores`;
 }
 
+/** The stream client for (c), as a worker: records when each alerts.upserted event arrives. */
+const RECEIVER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const WebSocket = require(workerData.wsPath);
+const received = [];
+const ws = new WebSocket(workerData.url, { headers: workerData.headers });
+ws.on('open', () => ws.send(JSON.stringify({ type: 'hello' })));
+ws.on('message', (data) => {
+  const text = data.toString();
+  if (text.startsWith('{"type":"snapshot"')) return parentPort.postMessage('ready');
+  if (!text.startsWith('{"type":"event"')) return;
+  const receivedMs = Date.now();
+  const at = process.hrtime.bigint();
+  const m = JSON.parse(text);
+  if (m.event.type !== 'alerts.upserted') return;
+  received.push([receivedMs - Date.parse(m.event.ts), String(at), (m.event.data.alerts || []).map((a) => a.fingerprint)]);
+});
+parentPort.on('message', () => {
+  ws.close();
+  parentPort.postMessage({ received });
+});
+`;
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
@@ -191,24 +215,15 @@ async function main(): Promise<void> {
   const sentAt = new Map<string, bigint>();
   const latencies: number[] = [];
   const acceptedLatencies: number[] = [];
-  const ws = new WebSocket(`${fresh.url.replace('http', 'ws')}/api/v1/stream`, { headers: auth });
+  // The stream client runs on a thread of its own: the load generator's event loop
+  // (1,000 requests/s) must not delay when the client sees an event.
+  const receiver = new Worker(RECEIVER_SOURCE, {
+    eval: true,
+    workerData: { url: `${fresh.url.replace('http', 'ws')}/api/v1/stream`, headers: auth, wsPath: createRequire(import.meta.url).resolve('ws') },
+  });
   await new Promise<void>((resolve, reject) => {
-    ws.on('open', () => ws.send(JSON.stringify({ type: 'hello' })));
-    ws.on('message', (data) => {
-      const text = data.toString();
-      if (text.startsWith('{"type":"snapshot"')) resolve();
-      if (!text.startsWith('{"type":"event"')) return;
-      const receivedMs = Date.now();
-      const m = JSON.parse(text) as { event: { type: string; ts: string; data: { alerts?: { fingerprint: string }[] } } };
-      if (m.event.type !== 'alerts.upserted') return;
-      const now = process.hrtime.bigint();
-      acceptedLatencies.push(receivedMs - Date.parse(m.event.ts));
-      for (const a of m.event.data.alerts ?? []) {
-        const t0 = sentAt.get(a.fingerprint);
-        if (t0 !== undefined) latencies.push(Number(now - t0) / 1e6);
-      }
-    });
-    ws.on('error', reject);
+    receiver.once('message', () => resolve());
+    receiver.once('error', reject);
   });
   const total = RATE * SECONDS;
   const tickMs = Number(values.tick);
@@ -237,7 +252,18 @@ async function main(): Promise<void> {
   await Promise.all(pending);
   const paceSeconds = Number(process.hrtime.bigint() - paceStart) / 1e9;
   await new Promise((r) => setTimeout(r, 200));
-  ws.close();
+  const received = await new Promise<[number, string, string[]][]>((resolve) => {
+    receiver.once('message', (m: { received: [number, string, string[]][] }) => resolve(m.received));
+    receiver.postMessage('stop');
+  });
+  await receiver.terminate();
+  for (const [acceptedMs, at, fingerprints] of received) {
+    acceptedLatencies.push(acceptedMs);
+    for (const fp of fingerprints) {
+      const t0 = sentAt.get(fp);
+      if (t0 !== undefined) latencies.push(Number(BigInt(at) - t0) / 1e6);
+    }
+  }
   const summarize = (values: number[]) => {
     values.sort((a, b) => a - b);
     return { samples: values.length, p50: percentile(values, 50), p90: percentile(values, 90), p99: percentile(values, 99), max: values[values.length - 1] ?? NaN };

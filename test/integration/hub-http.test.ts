@@ -217,7 +217,9 @@ describe('hub HTTP: incident API', () => {
     expect(text).toContain('earshot_stream_clients 0');
     expect(text).toContain('earshot_event_log_events 2');
     expect(text).toMatch(/earshot_event_log_bytes \d+/);
-    expect(text).toMatch(/earshot_http_request_duration_seconds_bucket\{le="0.005",route="ingest_alertmanager",method="POST",code="200"\} 1/);
+    // Which bucket a request lands in depends on the machine; that it is counted does not.
+    expect(text).toMatch(/earshot_http_request_duration_seconds_bucket\{le="\+Inf",route="ingest_alertmanager",method="POST",code="200"\} 1/);
+    expect(text).toMatch(/earshot_http_request_duration_seconds_bucket\{le="0.005",route="ingest_alertmanager",method="POST",code="200"\} [01]/);
   });
 });
 

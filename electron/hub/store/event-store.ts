@@ -11,9 +11,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'libsql';
-import AsyncDatabase from 'libsql/promise';
 import { canonicalJson } from '../../../shared/canonical-json';
 import { eventBodySchema, type EventDraft, type HubEvent } from '../../../shared/incidents/types';
+import { EventWriter } from './event-writer';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const DB_FILE = 'earshot.db';
@@ -30,15 +30,23 @@ interface EventRow {
 }
 
 /**
- * The chained hash of one event. `dataJson` is canonicalJson(event.data); the
- * string hashed is exactly canonicalJson({seq, ts, type, incidentId, actor, data}),
- * assembled with the keys in sorted order so the data is serialised only once.
+ * The hashed text of one event is `prev_hash + "\n" + prefix + dataJson + suffix`,
+ * which is exactly `prev_hash + "\n" + canonicalJson({seq, ts, type, incidentId, actor, data})`:
+ * the keys are in sorted order and `data` (already canonical, and large) is not
+ * copied. The writer thread hashes the parts in this order; `hashEvent` (verify)
+ * joins them. This is the one place the format is written down.
  */
+export function eventHashParts(event: Omit<HubEvent, 'data'>): { prefix: string; suffix: string } {
+  return {
+    prefix: `{"actor":${JSON.stringify(event.actor)},"data":`,
+    suffix: `,"incidentId":${event.incidentId},"seq":${event.seq},"ts":${JSON.stringify(event.ts)},"type":${JSON.stringify(event.type)}}`,
+  };
+}
+
+/** The chained hash of one event. `dataJson` is canonicalJson(event.data). */
 export function hashEvent(prevHash: string, event: HubEvent, dataJson: string = canonicalJson(event.data)): string {
-  const canonical =
-    `{"actor":${JSON.stringify(event.actor)},"data":${dataJson},"incidentId":${event.incidentId},` +
-    `"seq":${event.seq},"ts":${JSON.stringify(event.ts)},"type":${JSON.stringify(event.type)}}`;
-  return createHash('sha256').update(`${prevHash}\n${canonical}`).digest('hex');
+  const { prefix, suffix } = eventHashParts(event);
+  return createHash('sha256').update(`${prevHash}\n${prefix}${dataJson}${suffix}`).digest('hex');
 }
 
 const SCHEMA = `
@@ -62,20 +70,9 @@ CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `;
 
-/** What `seal` computed for one event: its canonical data and its hash. */
+/** What `seal` computed for one event: its canonical data (hashed and stored by the writer). */
 export interface SealedRow {
   dataJson: string;
-  hash: string;
-}
-
-/** The part of libsql's promise API the writer uses (its published types are `any`). */
-interface AsyncConnection {
-  exec(sql: string): Promise<unknown>;
-  prepare(sql: string): Promise<AsyncStatement>;
-  close(): void;
-}
-interface AsyncStatement {
-  run(...params: unknown[]): unknown;
 }
 
 export interface StoredHead {
@@ -84,45 +81,35 @@ export interface StoredHead {
 }
 
 /**
- * Two connections to one WAL database: `db` (synchronous) reads, and `writer`
- * (libsql's promise API) appends. The writer's COMMIT — where the fsync happens —
- * runs off the JavaScript thread, so the hub keeps parsing and deciding while the
- * disk works; the inserts before it are cheap and synchronous.
+ * Two connections to one WAL database: `db` (synchronous, on the hub's thread)
+ * reads, and the writer thread (see event-writer.ts) hashes and appends. Hashing,
+ * inserting and the COMMIT with its fsync all run off the JavaScript thread, so
+ * the hub keeps parsing, deciding and streaming while the disk works.
  */
 export class EventStore {
   private readonly db: Database.Database;
-  private readonly writer: AsyncConnection;
-  private readonly insert: AsyncStatement;
-  private readonly setHead: AsyncStatement;
-  private readonly begin: AsyncStatement;
+  private readonly writer: EventWriter;
   private head: StoredHead;
 
-  private constructor(db: Database.Database, writer: AsyncConnection, statements: { insert: AsyncStatement; setHead: AsyncStatement; begin: AsyncStatement }) {
+  private constructor(db: Database.Database, writer: EventWriter, head: StoredHead) {
     this.db = db;
     this.writer = writer;
-    this.insert = statements.insert;
-    this.setHead = statements.setHead;
-    this.begin = statements.begin;
-    this.head = this.readLastRow();
+    this.head = head;
   }
 
   static async open(dataDir: string): Promise<EventStore> {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, DB_FILE);
     const db = new Database(file);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
-    db.exec(SCHEMA);
-    const writer = new AsyncDatabase(file, {}) as unknown as AsyncConnection;
-    // FULL: the WAL is fsynced at every commit, so an acknowledged (2xx) event
-    // survives power loss, not just a killed process.
-    await writer.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
-    const insert = await writer.prepare(
-      'INSERT INTO events (seq, ts, type, incident_id, actor, data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    const setHead = await writer.prepare("INSERT INTO meta (key, value) VALUES ('head', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-    // A prepared BEGIN runs synchronously (statements do; exec is async): one thread hop per commit, not two.
-    const begin = await writer.prepare('BEGIN IMMEDIATE');
-    return new EventStore(db, writer, { insert, setHead, begin });
+    try {
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
+      db.exec(SCHEMA);
+      const head = readLastRow(db);
+      return new EventStore(db, await EventWriter.start(file, head.hash), head);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
   }
 
   get lastSeq(): number {
@@ -133,51 +120,37 @@ export class EventStore {
     return this.head.hash;
   }
 
-  private readLastRow(): StoredHead {
-    const row = this.db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as
-      | Pick<EventRow, 'seq' | 'hash'>
-      | undefined;
-    return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
-  }
-
-  /** Gives drafts their seq, time and hash, in order, continuing the chain. Nothing is written yet. */
-  seal(drafts: readonly EventDraft[], ts: string, chain: StoredHead): { events: HubEvent[]; rows: SealedRow[]; head: StoredHead } {
+  /** Gives drafts their seq and time, in order after `seq`, and their canonical data. Nothing is written yet. */
+  seal(drafts: readonly EventDraft[], ts: string, seq: number): { events: HubEvent[]; rows: SealedRow[]; seq: number } {
     const events: HubEvent[] = [];
     const rows: SealedRow[] = [];
-    let { seq, hash } = chain;
     for (const draft of drafts) {
       seq += 1;
       const event = { ...draft, seq, ts } as HubEvent;
-      const dataJson = canonicalJson(event.data);
-      hash = hashEvent(hash, event, dataJson);
       events.push(event);
-      rows.push({ dataJson, hash });
+      rows.push({ dataJson: canonicalJson(event.data) });
     }
-    return { events, rows, head: { seq, hash } };
+    return { events, rows, seq };
   }
 
   /**
-   * Writes sealed events in one transaction (one fsync). Rejects, writing nothing,
-   * on failure. Callers must not start another append before this one settles.
+   * Chains, writes and commits sealed events in one transaction (one fsync), on
+   * the writer thread. Rejects, writing nothing, on failure. Callers must not
+   * start another append before this one settles.
    */
   async append(events: readonly HubEvent[], rows: readonly SealedRow[]): Promise<void> {
     if (events.length === 0) return;
-    let prev = this.head.hash;
-    this.begin.run();
-    try {
-      events.forEach((e, i) => {
-        const { dataJson, hash } = rows[i] as SealedRow;
-        this.insert.run(e.seq, e.ts, e.type, e.incidentId, e.actor, dataJson, prev, hash);
-        prev = hash;
-      });
-      const last = events[events.length - 1] as HubEvent;
-      this.setHead.run(`${last.seq}:${prev}`);
-      await this.writer.exec('COMMIT');
-    } catch (err) {
-      await this.writer.exec('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-    this.head = { seq: (events[events.length - 1] as HubEvent).seq, hash: prev };
+    const writerRows = events.map((e, i) => ({
+      seq: e.seq,
+      ts: e.ts,
+      type: e.type,
+      incidentId: e.incidentId,
+      actor: e.actor,
+      dataJson: (rows[i] as SealedRow).dataJson,
+      ...eventHashParts(e),
+    }));
+    const hash = await this.writer.append(writerRows);
+    this.head = { seq: (events[events.length - 1] as HubEvent).seq, hash };
   }
 
   /** Every stored event in order, parsed. */
@@ -197,10 +170,15 @@ export class EventStore {
     return page_count * page_size;
   }
 
-  close(): void {
-    this.writer.close();
+  async close(): Promise<void> {
+    await this.writer.close();
     this.db.close();
   }
+}
+
+function readLastRow(db: Database.Database): StoredHead {
+  const row = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1').get() as Pick<EventRow, 'seq' | 'hash'> | undefined;
+  return row ? { seq: row.seq, hash: row.hash } : { seq: 0, hash: GENESIS_HASH };
 }
 
 function rowToEvent(row: EventRow): HubEvent {

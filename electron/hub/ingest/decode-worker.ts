@@ -1,0 +1,26 @@
+/**
+ * A decode worker thread: decodes webhook bodies (see decode.ts) for the hub's
+ * thread. Started by decoder.ts; also a build entry of its own (out/main/ingest-decoder.js).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { IngestContext } from './common';
+import { decodeIngest, type DecodableSender } from './decode';
+
+interface DecodeRequest {
+  id: number;
+  sender: DecodableSender;
+  body: Uint8Array;
+  ctx: IngestContext;
+}
+
+const port = parentPort;
+if (!port) throw new Error('decode-worker.ts runs as a worker thread');
+port.on('message', (req: DecodeRequest) => {
+  try {
+    port.postMessage({ id: req.id, result: decodeIngest(req.sender, req.body, req.ctx) });
+  } catch (err) {
+    // A bug, not bad input: the hub answers 500 for this request and carries on.
+    port.postMessage({ id: req.id, fault: String((err as Error)?.stack ?? err) });
+  }
+});
+port.postMessage({ ready: true });
