@@ -1,9 +1,11 @@
 /**
- * npm run bench:hub [-- --alerts 100000 --batch 50 --concurrency 8 --rate 1000 --seconds 10 --out bench/results/hub.json]
+ * npm run bench:hub [-- --alerts 100000 --batch 50 --concurrency 8 --rounds 3 --rate 1000 --seconds 10 --tick 1
+ *                      --decode-threads auto --out bench/results/hub.json --profile DIR --hub-node-flags=...]
  *
  * (a) Alertmanager's own ingest rate: POST /api/v2/alerts, batches of 50, 8 concurrent.
  * (b) The hub's durable ingest rate for the same alerts, sent as Alertmanager webhooks
  *     (every 2xx is committed with fsync); afterwards every alert is counted in the log.
+ *     (a) and (b) alternate for `--rounds` rounds; the ratio is the median of the rounds'.
  * (c) Latency from sending a webhook to a stream client receiving its event, at a paced
  *     1,000 alerts/s (one alert per webhook, sent on a 1 ms tick: evenly spread, not in
  *     bursts; `--tick 10` sends bursts of 10), p50/p99.
@@ -29,11 +31,15 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     rate: { type: 'string', default: '1000' },
     seconds: { type: 'string', default: '10' },
+    /** Interleaved (a)/(b) rounds; the ratio reported is the median of the rounds' ratios. */
+    rounds: { type: 'string', default: '3' },
     /** Pacing tick for (c): the alerts due are sent together each tick (1 ms: spread out; 10 ms: bursts of 10). */
     tick: { type: 'string', default: '1' },
     out: { type: 'string', default: join(ROOT, 'bench/results/hub.json') },
     /** Write a V8 CPU profile of the hub process into this directory. */
     profile: { type: 'string' },
+    /** The hub's decodeThreads setting ('auto', or a count; 0 decodes on the main thread). */
+    'decode-threads': { type: 'string', default: 'auto' },
     /** Extra Node flags for the hub process (e.g. "--trace-gc"), space separated. */
     'hub-node-flags': { type: 'string', default: '' },
   },
@@ -43,6 +49,7 @@ const BATCH = Number(values.batch);
 const CONCURRENCY = Number(values.concurrency);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
+const ROUNDS = Math.max(1, Number(values.rounds));
 const TOKEN = 'bench-token-0123456789abcdef';
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
@@ -101,7 +108,7 @@ function webhookFor(run: string, batchIndex: number, alerts = alertsFor(run, bat
 
 async function startHubProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const config = join(dataDir, 'bench-hub.json');
-  writeFileSync(config, JSON.stringify({ hosts: ['127.0.0.1'], port: 0, dataDir: join(dataDir, 'hub'), tokens: [{ name: 'bench', token: TOKEN }], limits: { ratePerSecond: 1e6, burst: 1e6, maxBodyBytes: 4_194_304 }, logLevel: 'warn' }));
+  writeFileSync(config, JSON.stringify({ hosts: ['127.0.0.1'], port: 0, dataDir: join(dataDir, 'hub'), tokens: [{ name: 'bench', token: TOKEN }], limits: { ratePerSecond: 1e6, burst: 1e6, maxBodyBytes: 4_194_304 }, logLevel: 'warn', decodeThreads: values['decode-threads'] === 'auto' ? 'auto' : Number(values['decode-threads']) }));
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
   const extra = values['hub-node-flags'].split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...profile, ...extra, '--import', 'tsx', join(ROOT, 'electron/cli/earshot.ts'), 'hub', '--config', config], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -180,32 +187,43 @@ async function main(): Promise<void> {
   console.log(`earshot hub benchmark: ${batches * BATCH} alerts in batches of ${BATCH}, ${CONCURRENCY} concurrent; latency at ${RATE} alerts/s for ${SECONDS} s`);
   console.log(`node ${process.version}, alertmanager ${amVersion}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})\n`);
 
-  // (a) Alertmanager's own ingest. A receiver with no integrations: it only ingests.
-  const am = await startAlertmanager('route:\n  receiver: sink\n  group_by: [run]\nreceivers:\n  - name: sink\n');
-  const amBodies = Array.from({ length: batches }, (_, i) => JSON.stringify(alertsFor('am', i)));
-  await drive(amBodies.slice(0, 20).map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY); // warm-up
-  const amRun = await withCpu(am.child.pid, () => drive(amBodies.map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY));
-  const amSeconds = amRun.seconds;
-  await am.stop();
-  const amRate = (batches * BATCH) / amSeconds;
-  console.log(`(a) alertmanager  ${fmt(amRate)} alerts/s  (${amSeconds.toFixed(2)} s; ${cpuNote(amRun)})`);
-
-  // (b) The hub's durable ingest of the same alerts, as webhooks.
-  const hub = await startHubProcess(work);
+  // (a) and (b), interleaved over several rounds (the VM's speed drifts; a ratio
+  // from neighbouring runs is fairer than one from runs a minute apart). Each round
+  // starts fresh processes and a fresh data dir.
   const auth = { authorization: `Bearer ${TOKEN}` };
-  await drive(Array.from({ length: 20 }, (_, i) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, webhookFor('warm', i), auth)), CONCURRENCY);
+  const amBodies = Array.from({ length: batches }, (_, i) => JSON.stringify(alertsFor('am', i)));
   const hubBodies = Array.from({ length: batches }, (_, i) => webhookFor('hub', i));
-  const hubRun = await withCpu(hub.child.pid, () => drive(hubBodies.map((b) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, b, auth)), CONCURRENCY));
-  const hubSeconds = hubRun.seconds;
-  const hubRate = (batches * BATCH) / hubSeconds;
-  console.log(`(b) earshot hub   ${fmt(hubRate)} alerts/s  (${hubSeconds.toFixed(2)} s; ${cpuNote(hubRun)}), durable: fsync before every 2xx`);
+  const rounds: { amRate: number; hubRate: number; am: Awaited<ReturnType<typeof withCpu>>; hub: Awaited<ReturnType<typeof withCpu>>; stored: number; chainOk: boolean }[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    // (a) Alertmanager's own ingest. A receiver with no integrations: it only ingests.
+    const am = await startAlertmanager('route:\n  receiver: sink\n  group_by: [run]\nreceivers:\n  - name: sink\n');
+    await drive(amBodies.slice(0, 20).map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY); // warm-up
+    const amRun = await withCpu(am.child.pid, () => drive(amBodies.map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY));
+    await am.stop();
+    const amRate = (batches * BATCH) / amRun.seconds;
+    console.log(`(a) round ${round}: alertmanager  ${fmt(amRate)} alerts/s  (${amRun.seconds.toFixed(2)} s; ${cpuNote(amRun)})`);
 
-  hub.child.kill('SIGTERM');
-  await new Promise((r) => hub.child.once('exit', r));
-  const db = new Database(join(work, 'hub', DB_FILE), { readonly: true });
-  const stored = (db.prepare("SELECT coalesce(sum(json_array_length(data, '$.alerts')), 0) AS n FROM events WHERE type = 'alerts.upserted' AND incident_id IN (SELECT incident_id FROM events WHERE type = 'incident.triggered' AND data LIKE '%\"run\":\"hub\"%')").get() as { n: number }).n;
-  db.close();
-  const chain = verifyChain(join(work, 'hub'));
+    // (b) The hub's durable ingest of the same alerts, as webhooks.
+    rmSync(join(work, 'hub'), { recursive: true, force: true });
+    const hub = await startHubProcess(work);
+    await drive(Array.from({ length: 20 }, (_, i) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, webhookFor('warm', i), auth)), CONCURRENCY);
+    const hubRun = await withCpu(hub.child.pid, () => drive(hubBodies.map((b) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, b, auth)), CONCURRENCY));
+    const hubRate = (batches * BATCH) / hubRun.seconds;
+    hub.child.kill('SIGTERM');
+    await new Promise((r) => hub.child.once('exit', r));
+    const db = new Database(join(work, 'hub', DB_FILE), { readonly: true });
+    const stored = (db.prepare("SELECT coalesce(sum(json_array_length(data, '$.alerts')), 0) AS n FROM events WHERE type = 'alerts.upserted' AND incident_id IN (SELECT incident_id FROM events WHERE type = 'incident.triggered' AND data LIKE '%\"run\":\"hub\"%')").get() as { n: number }).n;
+    db.close();
+    const chainOk = verifyChain(join(work, 'hub')).ok;
+    console.log(`(b) round ${round}: earshot hub   ${fmt(hubRate)} alerts/s  (${hubRun.seconds.toFixed(2)} s; ${cpuNote(hubRun)}), durable: fsync before every 2xx; ratio ${(hubRate / amRate).toFixed(2)}; stored ${stored}/${batches * BATCH}, chain ${chainOk ? 'verified' : 'BROKEN'}`);
+    rounds.push({ amRate, hubRate, am: amRun, hub: hubRun, stored, chainOk });
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  const amRate = median(rounds.map((r) => r.amRate));
+  const hubRate = median(rounds.map((r) => r.hubRate));
+  const ratios = rounds.map((r) => r.hubRate / r.amRate);
+  const stored = Math.min(...rounds.map((r) => r.stored));
+  const chain = { ok: rounds.every((r) => r.chainOk) };
 
   // (c) Latency at a paced rate, on a fresh hub: webhook accepted (the event's
   // time, set when the hub takes the request) -> stream client has the event;
@@ -277,13 +295,18 @@ async function main(): Promise<void> {
   await new Promise((r) => fresh.child.once('exit', r));
   rmSync(work, { recursive: true, force: true });
 
-  const ratio = hubRate / amRate;
+  const ratio = median(ratios);
   const result = {
     date: new Date().toISOString(),
     environment: { node: process.version, alertmanager: amVersion, cores: cpus().length, cpu: cpus()[0]?.model },
-    parameters: { alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS, latencyTickMs: tickMs },
-    alertmanager: { alertsPerSecond: amRate, seconds: amSeconds, serverCpuSeconds: amRun.serverCpu, clientCpuSeconds: amRun.clientCpu },
-    hub: { alertsPerSecond: hubRate, seconds: hubSeconds, serverCpuSeconds: hubRun.serverCpu, clientCpuSeconds: hubRun.clientCpu, alertsSent: batches * BATCH, alertsStored: stored, chainVerified: chain.ok, durability: 'synchronous=FULL, group commit, 2xx after commit' },
+    parameters: { rounds: ROUNDS, decodeThreads: values['decode-threads'], alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS, latencyTickMs: tickMs },
+    rounds: rounds.map((r) => ({
+      alertmanager: { alertsPerSecond: r.amRate, seconds: r.am.seconds, serverCpuSeconds: r.am.serverCpu, clientCpuSeconds: r.am.clientCpu },
+      hub: { alertsPerSecond: r.hubRate, seconds: r.hub.seconds, serverCpuSeconds: r.hub.serverCpu, clientCpuSeconds: r.hub.clientCpu, alertsStored: r.stored, chainVerified: r.chainOk },
+      ratio: r.hubRate / r.amRate,
+    })),
+    alertmanager: { alertsPerSecond: amRate, note: 'median over rounds' },
+    hub: { alertsPerSecond: hubRate, note: 'median over rounds', alertsSent: batches * BATCH, alertsStored: stored, chainVerified: chain.ok, durability: 'synchronous=FULL, group commit, 2xx after commit' },
     ratio,
     latencyMs: { acceptedToStream: acc, sentToStream: lat, achievedRate: achieved, errors },
     targets: { ratio: '>= 1.0', p99Ms: '<= 10' },
@@ -293,9 +316,9 @@ async function main(): Promise<void> {
 
   console.log('\n| measure | value | target |');
   console.log('|---|---|---|');
-  console.log(`| Alertmanager ingest | ${fmt(amRate)} alerts/s | |`);
-  console.log(`| hub durable ingest | ${fmt(hubRate)} alerts/s | |`);
-  console.log(`| ratio hub / Alertmanager | ${ratio.toFixed(2)} | ≥ 1.0 ${ratio >= 1 ? 'met' : 'NOT met'} |`);
+  console.log(`| Alertmanager ingest (median of ${ROUNDS}) | ${fmt(amRate)} alerts/s | |`);
+  console.log(`| hub durable ingest (median of ${ROUNDS}) | ${fmt(hubRate)} alerts/s | |`);
+  console.log(`| ratio hub / Alertmanager (median; rounds ${ratios.map((r) => r.toFixed(2)).join(', ')}) | ${ratio.toFixed(2)} | ≥ 1.0 ${ratio >= 1 ? 'met' : 'NOT met'} |`);
   console.log(`| alerts stored / sent | ${stored} / ${batches * BATCH}, chain ${chain.ok ? 'verified' : 'BROKEN'} | all |`);
   console.log(`| accepted → stream p50 | ${acc.p50} ms | |`);
   console.log(`| accepted → stream p99 | ${acc.p99} ms | ≤ 10 ms ${acc.p99 <= 10 ? 'met' : 'NOT met'} |`);

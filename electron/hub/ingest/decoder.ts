@@ -26,7 +26,8 @@ const MAX_RESTARTS_PER_MINUTE = 3;
 
 interface WorkerReply {
   id: number;
-  result?: DecodedIngest;
+  /** The DecodedIngest, as JSON. */
+  json?: string;
   fault?: string;
 }
 
@@ -118,7 +119,7 @@ export class IngestDecoder {
         const waiter = slot.inFlight.get(reply.id);
         if (!waiter) return;
         slot.inFlight.delete(reply.id);
-        if (reply.result) waiter.resolve(reply.result);
+        if (reply.json !== undefined) waiter.resolve(JSON.parse(reply.json) as DecodedIngest);
         else waiter.reject(new DecodeFault(`decoding failed: ${reply.fault ?? 'unknown error'}`));
       });
       let gone = false;
