@@ -82,7 +82,7 @@ export class TelemetryService {
         rejected.push(`samples[${i}]: device "${device}" already has ${this.o.maxSeriesPerDevice} series; "${s.metric}" with these labels would be one more`);
         continue;
       }
-      const score = this.o.detect ? series.detector.update(s.value) : 0;
+      const score = this.o.detect ? series.detector.update(s.value, ts) : 0;
       this.push(series, ts, s.value, score);
       accepted++;
       const action = this.o.detect ? this.episodeChange(series, ts, s.value, score) : undefined;

@@ -4,40 +4,126 @@
  * keeps a fixed amount of state whatever the series length, and scores each point
  * in [0, 1].
  *
- * 1. Surprise: how far the value is from an exponentially weighted baseline, in
- *    baseline standard deviations, combined with a fast-vs-slow level shift.
- * 2. Likelihood (the idea behind Numenta's anomaly likelihood): the short-term
- *    mean of the surprise, compared with the surprise's own long-run distribution
- *    through a Gaussian tail. A burst of unusual surprise scores near 1; surprise as
- *    usual for this series scores low, however noisy the series is.
- * 3. After an alarm the output is damped for a while: one episode, one alarm.
+ * 1. Prediction: three models of what the value should be — the recent level (an
+ *    exponentially weighted mean and spread), and, when points carry a time, the
+ *    level plus a learnt daily profile and a learnt weekly profile (the typical
+ *    deviation from the level per time-of-day / time-of-week bucket). A seasonal
+ *    model is trusted once it has seen a whole period and only while its recent
+ *    error is clearly below the level model's (most machine metrics have a daily
+ *    rhythm; a CPU peak at 9:00 every morning is not news).
+ * 2. Surprise: the error of the trusted model in units of its usual error.
+ * 3. Likelihood (the idea behind Numenta's anomaly likelihood): the short-term
+ *    mean of the surprise against the surprise's own long-run distribution, through
+ *    a Gaussian tail. A burst of unusual surprise scores near 1; surprise as usual
+ *    for this series scores low, however noisy the series is.
+ * 4. New range (the "spatial anomaly" of Numenta's NAB runner, computed online):
+ *    a value beyond everything seen so far, by a margin, scores 0.9999.
+ * 5. After an alarm the output is damped for a while: one episode, one alarm.
  */
 
 export interface DetectorOptions {
   /** Points before any score above 0.5 (the series is being learnt). */
   warmup: number;
-  /** Baseline smoothing (EW weight of a new point). */
-  slowAlpha: number;
-  fastAlpha: number;
+  /** Level model: EW weight of a new point. */
+  alpha: number;
+  /** The slow level the seasonal profiles are relative to. */
+  levelAlpha: number;
+  /** EW weight of a new point in its seasonal bucket. */
+  bucketAlpha: number;
+  /** Buckets per day in the daily profile, and per day in the weekly profile (0: no such profile). */
+  dailyBuckets: number;
+  weeklyBucketsPerDay: number;
+  /** EW weight for the models' running mean absolute errors. */
+  errorAlpha: number;
+  /** A seasonal model is used while its error is below this fraction of the level model's. */
+  preferSeasonal: number;
+  /** New-range margin, as a fraction of the range seen so far. */
+  rangeMargin: number;
+  /** Points seen before a new range counts (the range of a young series is still being found). */
+  rangeWarmup: number;
+  /** A new range counts only this many usual errors away from the prediction (a drift sets new highs all the time, and is predicted). */
+  rangeMinSurprise: number;
   /** Smoothing of the surprise's long-run distribution. */
   surpriseAlpha: number;
   /** Points in the short-term surprise mean. */
   shortWindow: number;
   /** Points to damp after an alarm. */
   refractory: number;
-  /** What counts as an alarm for the refractory period. */
+  /** What counts as an alarm for the refractory period (and the pre-declared threshold). */
   alarmAt: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   warmup: 150,
-  slowAlpha: 0.01,
-  fastAlpha: 0.2,
+  alpha: 0.01,
+  levelAlpha: 0.002,
+  bucketAlpha: 0.2,
+  dailyBuckets: 96,
+  weeklyBucketsPerDay: 48,
+  errorAlpha: 0.01,
+  preferSeasonal: 0.7,
+  rangeMargin: 0.02,
+  rangeWarmup: 600,
+  rangeMinSurprise: 2,
   surpriseAlpha: 0.002,
-  shortWindow: 5,
-  refractory: 200,
+  shortWindow: 8,
+  refractory: 100,
   alarmAt: 0.97,
 };
+
+const DAY_MS = 86_400_000;
+/** A seasonal model's error is measured as mean absolute error; × this approximates a standard deviation. */
+const MAE_TO_SD = 1.25;
+/** Points a seasonal model's error is measured over before it is trusted. */
+const MIN_ERROR_POINTS = 50;
+
+/** A learnt periodic profile: per bucket, the typical deviation from the slow level. */
+class Season {
+  readonly deviation: Float64Array;
+  readonly count: Uint32Array;
+  /** Running mean absolute error of this model, and of the level model over the same points (EW, from 0). */
+  private errorSum = 0;
+  private levelErrorSum = 0;
+  /** How much of the EW average's weight real points carry so far (to correct the start-up bias towards 0). */
+  private weight = 0;
+  private updates = 0;
+
+  /** Bias-corrected mean absolute errors: this model's and the level model's. */
+  get error(): number {
+    return this.errorSum / this.weight;
+  }
+
+  get levelError(): number {
+    return this.levelErrorSum / this.weight;
+  }
+
+  /** Trusted once its error has been measured over enough points to mean something. */
+  get warm(): boolean {
+    return this.updates >= MIN_ERROR_POINTS;
+  }
+
+  learnError(error: number, levelError: number, alpha: number): void {
+    this.errorSum += alpha * (error - this.errorSum);
+    this.levelErrorSum += alpha * (levelError - this.levelErrorSum);
+    this.weight += alpha * (1 - this.weight);
+    this.updates++;
+  }
+
+  bucket = -1;
+
+  constructor(
+    readonly periodMs: number,
+    buckets: number,
+  ) {
+    this.deviation = new Float64Array(buckets);
+    this.count = new Uint32Array(buckets);
+  }
+
+  bucketOf(timeMs: number): number {
+    const phase = (((timeMs % this.periodMs) + this.periodMs) % this.periodMs) / this.periodMs;
+    return Math.min(this.deviation.length - 1, Math.floor(phase * this.deviation.length));
+  }
+}
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7). */
 export function normalCdf(z: number): number {
@@ -49,65 +135,110 @@ export function normalCdf(z: number): number {
 export class StreamingDetector {
   private readonly o: DetectorOptions;
   private n = 0;
-  private slowMean = 0;
-  private slowVar = 0;
-  private fastMean = 0;
+  private mean = 0;
+  private variance = 0;
+  private level = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private firstTime = NaN;
+  private readonly seasons: Season[] = [];
   private surpriseMean = 0;
   private surpriseVar = 0;
   private readonly recent: Float64Array;
   private recentSum = 0;
   private quiet = 0;
+  /** The prediction and error scale used for the last point (for `expected`). */
+  private lastCentre = 0;
+  private lastSpread = 0;
 
   constructor(options: Partial<DetectorOptions> = {}) {
     this.o = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
+    if (this.o.dailyBuckets > 0) this.seasons.push(new Season(DAY_MS, this.o.dailyBuckets));
+    if (this.o.weeklyBucketsPerDay > 0) this.seasons.push(new Season(7 * DAY_MS, 7 * this.o.weeklyBucketsPerDay));
     this.recent = new Float64Array(this.o.shortWindow);
   }
 
-  /** The range the detector currently expects (baseline ± 3 standard deviations). */
+  /** The range the detector expected for the last point (prediction ± 3 of its usual errors). */
   expected(): { low: number; high: number } {
-    const sd = Math.sqrt(this.slowVar);
-    return { low: this.slowMean - 3 * sd, high: this.slowMean + 3 * sd };
+    return { low: this.lastCentre - 3 * this.lastSpread, high: this.lastCentre + 3 * this.lastSpread };
   }
 
-  /** Scores one point, then learns from it. */
-  update(value: number): number {
+  /** Scores one point (with its time in ms, when known: it enables the daily and weekly profiles), then learns from it. */
+  update(value: number, timeMs = NaN): number {
     if (!Number.isFinite(value)) return 0;
     const o = this.o;
     if (this.n === 0) {
-      this.slowMean = value;
-      this.fastMean = value;
+      this.mean = value;
+      this.level = value;
+      this.firstTime = timeMs;
     }
     this.n++;
+
+    // 1–2. Predict with the level model, or the better seasonal one; surprise in units of its usual error.
     // Scale floor: a flat series has no variance, and any change in it is news.
-    const scale = Math.sqrt(this.slowVar) + 1e-9 + Math.abs(this.slowMean) * 1e-4;
-    const deviation = Math.abs(value - this.slowMean) / scale;
-    const shift = Math.abs(this.fastMean - this.slowMean) / scale;
-    const surprise = Math.log1p(Math.max(deviation, 1.5 * shift));
+    const floor = 1e-9 + Math.abs(this.mean) * 1e-4;
+    const levelError = value - this.mean;
+    let spread = Math.sqrt(this.variance) + floor;
+    let centre = this.mean;
+    let bestError = Infinity;
+    const timed = Number.isFinite(timeMs);
+    for (const season of this.seasons) {
+      season.bucket = timed ? season.bucketOf(timeMs) : -1;
+      if (season.bucket < 0 || (season.count[season.bucket] as number) === 0 || timeMs - this.firstTime < season.periodMs) continue;
+      const prediction = this.level + (season.deviation[season.bucket] as number);
+      if (season.warm && season.error < o.preferSeasonal * season.levelError && season.error < bestError) {
+        bestError = season.error;
+        centre = prediction;
+        spread = season.error * MAE_TO_SD + floor;
+      }
+      season.learnError(Math.abs(value - prediction), Math.abs(levelError), o.errorAlpha);
+    }
+    this.lastCentre = centre;
+    this.lastSpread = spread;
+    const z = Math.abs(value - centre) / spread;
+    const surprise = Math.log1p(z);
 
-    // Learn the value's baseline (after scoring: never with the point itself).
-    const d = value - this.slowMean;
-    this.slowMean += o.slowAlpha * d;
-    this.slowVar = (1 - o.slowAlpha) * (this.slowVar + o.slowAlpha * d * d);
-    this.fastMean += o.fastAlpha * (value - this.fastMean);
+    // Learn (after scoring: never with the point itself).
+    this.mean += o.alpha * levelError;
+    this.variance = (1 - o.alpha) * (this.variance + o.alpha * levelError * levelError);
+    this.level += o.levelAlpha * (value - this.level);
+    for (const season of this.seasons) {
+      const b = season.bucket;
+      if (b < 0) continue;
+      const d = value - this.level;
+      season.deviation[b] = season.count[b] === 0 ? d : (season.deviation[b] as number) + o.bucketAlpha * (d - (season.deviation[b] as number));
+      if ((season.count[b] as number) < 0xffffffff) season.count[b] = (season.count[b] as number) + 1;
+    }
 
-    // Short-term mean of the surprise against its long-run distribution.
+    // 4. A new range.
+    let newRange = false;
+    if (this.n > Math.max(o.warmup, o.rangeWarmup) && z >= o.rangeMinSurprise) {
+      const margin = o.rangeMargin * (this.max - this.min);
+      newRange = value > this.max + margin || value < this.min - margin;
+    }
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+
+    // 3. Short-term mean of the surprise against its long-run distribution.
     const slot = this.n % o.shortWindow;
     this.recentSum += surprise - (this.recent[slot] as number);
     this.recent[slot] = surprise;
     const shortMean = this.recentSum / Math.min(this.n, o.shortWindow);
     const sd = Math.sqrt(this.surpriseVar) + 1e-6;
-    const likelihood = normalCdf((shortMean - this.surpriseMean) / sd);
+    let score = normalCdf((shortMean - this.surpriseMean) / sd);
     const s = surprise - this.surpriseMean;
     const a = this.n < 50 ? 1 / this.n : o.surpriseAlpha;
     this.surpriseMean += a * s;
     this.surpriseVar = (1 - a) * (this.surpriseVar + a * s * s);
+    if (newRange) score = Math.max(score, 0.9999);
 
-    if (this.n <= o.warmup) return Math.min(likelihood, 0.5);
+    // 5. One episode, one alarm.
+    if (this.n <= o.warmup) return Math.min(score, 0.5);
     if (this.quiet > 0) {
       this.quiet--;
-      return likelihood * 0.5;
+      return score * 0.5;
     }
-    if (likelihood >= o.alarmAt) this.quiet = o.refractory;
-    return likelihood;
+    if (score >= o.alarmAt) this.quiet = o.refractory;
+    return score;
   }
 }

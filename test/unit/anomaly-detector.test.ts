@@ -41,12 +41,45 @@ describe('streaming detector', () => {
 
   it('scores within [0, 1], ignores non-finite input, and uses constant memory', () => {
     const d = new StreamingDetector();
-    for (let i = 0; i < 10_000; i++) {
-      const s = d.update(i % 97 === 0 ? Number.NaN : Math.sin(i) * 1e6);
+    const stateSize = () => JSON.stringify(d, (_k, v: unknown) => (ArrayBuffer.isView(v) ? (v as Float64Array).length : typeof v === 'number' || typeof v === 'boolean' ? 0 : v)).length;
+    let sizeAt1k = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const s = d.update(i % 97 === 0 ? Number.NaN : Math.sin(i) * 1e6, Date.UTC(2026, 0, 1) + i * 300_000);
       expect(s >= 0 && s <= 1).toBe(true);
+      if (i === 1_000) sizeAt1k = stateSize();
     }
-    // Fixed-size state: a typed buffer of shortWindow, whatever the length.
-    expect(Object.values(d).filter((v) => Array.isArray(v) || v instanceof Float64Array).every((v) => (v as ArrayLike<number>).length <= 5)).toBe(true);
+    // Fixed-size state (typed buffers for the window and the daily and weekly profiles), whatever the length.
+    expect(stateSize()).toBe(sizeAt1k);
+  });
+
+  describe('with timestamps: daily and weekly rhythm', () => {
+    // 14 days at 5-minute steps: quiet nights, a busy working day, noise.
+    const start = Date.UTC(2026, 10, 2); // a Monday
+    const step = 300_000;
+    const day = (t: number) => new Date(t).getUTCHours();
+    const busy = (t: number) => (day(t) >= 9 && day(t) < 17 ? 60 : 10);
+    const points = (n: number, f: (t: number, i: number) => number) => Array.from({ length: n }, (_, i) => [start + i * step, f(start + i * step, i)] as const);
+    const alarmsAt = (pts: readonly (readonly [number, number])[], timed: boolean) => {
+      const d = new StreamingDetector();
+      return pts.flatMap(([t, v], i) => (d.update(v, timed ? t : undefined) >= 0.97 ? [i] : []));
+    };
+
+    it('learns that the working day is busy: no alarms at the daily peaks once a day has been seen', () => {
+      const pts = points(14 * 288, (t) => busy(t) + noise() * 3);
+      const timed = alarmsAt(pts, true).filter((i) => i >= 288);
+      expect(timed.length).toBeLessThanOrEqual(1);
+      // Without times the same series is a level that jumps twice a day: it alarms again and again.
+      expect(alarmsAt(pts, false).filter((i) => i >= 288).length).toBeGreaterThan(3);
+    });
+
+    it('notices a working day that did not happen (no value is out of range; the rhythm is broken)', () => {
+      const quietDay = 9; // a Wednesday, well after the first week
+      const pts = points(14 * 288, (t, i) => (Math.floor(i / 288) === quietDay ? 10 : busy(t)) + noise() * 3);
+      const a = alarmsAt(pts, true);
+      const inQuietDay = a.filter((i) => Math.floor(i / 288) === quietDay);
+      expect(inQuietDay.length).toBeGreaterThanOrEqual(1);
+      expect(a.filter((i) => i >= 288 && Math.floor(i / 288) !== quietDay && Math.floor(i / 288) !== quietDay + 1).length).toBeLessThanOrEqual(1);
+    });
   });
 
   it('normalCdf is accurate', () => {
