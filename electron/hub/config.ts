@@ -104,10 +104,12 @@ export const hubConfigSchema = z
         keepSamples: z.number().int().positive().max(100_000).default(3_600),
         threshold: z.number().min(0).max(1).default(0.97),
         resolveAfter: z.number().int().positive().default(60),
+        /** Points a new series is learnt for before it can open an incident (NAB does not score its first 15 %, at most 750, either). */
+        learnPoints: z.number().int().nonnegative().default(750),
         detect: z.boolean().default(true),
       })
       .strict()
-      .default({ maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, detect: true }),
+      .default({ maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, learnPoints: 750, detect: true }),
     /** Teams: an on-call rotation of people and an escalation policy, for incidents matching `match` (labels). */
     teams: z
       .array(

@@ -20,10 +20,12 @@ export interface TelemetryConfig {
   threshold: number;
   /** Consecutive normal samples (score < 0.5) before the incident resolves. */
   resolveAfter: number;
+  /** Points a new series is learnt for before it can open an incident. */
+  learnPoints: number;
   detect: boolean;
 }
 
-export const DEFAULT_TELEMETRY_CONFIG: TelemetryConfig = { maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, detect: true };
+export const DEFAULT_TELEMETRY_CONFIG: TelemetryConfig = { maxSeriesPerDevice: 200, keepSamples: 3_600, threshold: 0.97, resolveAfter: 60, learnPoints: 750, detect: true };
 
 interface Series {
   device: string;
@@ -40,6 +42,8 @@ interface Series {
   /** What was seen when the episode opened (kept on the incident when it resolves). */
   detected: Record<string, string> | undefined;
   normalRun: number;
+  /** Points seen (the detector is learning for the first `learnPoints`). */
+  points: number;
 }
 
 export class TelemetryError extends Error {
@@ -130,6 +134,7 @@ export class TelemetryService {
       episode: undefined,
       detected: undefined,
       normalRun: 0,
+      points: 0,
     };
     this.series.set(key, series);
     return series;
@@ -150,8 +155,10 @@ export class TelemetryService {
 
   /** Opens an incident when a calm series turns anomalous; resolves it after a normal stretch. */
   private episodeChange(s: Series, ts: number, value: number, score: number): Promise<unknown> | undefined {
+    s.points++;
     if (!s.episode) {
-      if (score < this.o.threshold) return undefined;
+      // A young series is still being learnt: its scores are shown, but open nothing.
+      if (score < this.o.threshold || s.points <= this.o.learnPoints) return undefined;
       s.episode = `anomaly:${s.device}:${s.metric}:${s.key}`;
       s.normalRun = 0;
       return this.report(s, ts, value, score, 'firing');

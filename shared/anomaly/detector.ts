@@ -63,10 +63,10 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   errorAlpha: 0.01,
   preferSeasonal: 0.7,
   rangeMargin: 0.02,
-  rangeWarmup: 600,
+  rangeWarmup: 300,
   rangeMinSurprise: 2,
-  surpriseAlpha: 0.002,
-  shortWindow: 8,
+  surpriseAlpha: 0.004,
+  shortWindow: 12,
   refractory: 100,
   alarmAt: 0.97,
 };
@@ -199,8 +199,10 @@ export class StreamingDetector {
     const surprise = Math.log1p(z);
 
     // Learn (after scoring: never with the point itself).
-    this.mean += o.alpha * levelError;
-    this.variance = (1 - o.alpha) * (this.variance + o.alpha * levelError * levelError);
+    // Warm start: a plain running mean until 1/alpha points, then exponentially weighted.
+    const levelAlpha = Math.max(o.alpha, 1 / this.n);
+    this.mean += levelAlpha * levelError;
+    this.variance = (1 - levelAlpha) * (this.variance + levelAlpha * levelError * levelError);
     this.level += o.levelAlpha * (value - this.level);
     for (const season of this.seasons) {
       const b = season.bucket;
@@ -227,7 +229,7 @@ export class StreamingDetector {
     const sd = Math.sqrt(this.surpriseVar) + 1e-6;
     let score = normalCdf((shortMean - this.surpriseMean) / sd);
     const s = surprise - this.surpriseMean;
-    const a = this.n < 50 ? 1 / this.n : o.surpriseAlpha;
+    const a = Math.max(o.surpriseAlpha, 1 / this.n);
     this.surpriseMean += a * s;
     this.surpriseVar = (1 - a) * (this.surpriseVar + a * s * s);
     if (newRange) score = Math.max(score, 0.9999);
