@@ -110,4 +110,32 @@ describe('event log writer thread', () => {
     cleanup = [];
     expect(verifyChain(dir)).toMatchObject({ ok: true, rows: 5 });
   });
+
+  it('a writer thread that dies is replaced from what is on disk; nothing committed is lost or doubled', async () => {
+    const dir = tempDir();
+    const store = await EventStore.open(dir);
+    cleanup.push(() => store.close());
+    const writerOf = () => (store as unknown as { writer: { worker: { terminate(): Promise<number> } } }).writer.worker;
+    const append = async (n: number) => {
+      const sealed = store.seal(drafts(n), new Date().toISOString(), store.lastSeq);
+      await store.append(sealed.events, sealed.rows);
+    };
+    await append(2);
+    // Dead between batches: the next append starts a new writer and succeeds.
+    await writerOf().terminate();
+    await append(1);
+    expect(store.lastSeq).toBe(3);
+    // Dead during a batch: it either committed or not; the store's head follows the disk either way.
+    const big = store.seal(drafts(2_000), new Date().toISOString(), store.lastSeq);
+    const pending = store.append(big.events, big.rows);
+    void writerOf().terminate();
+    const outcome = await pending.then(() => 'committed', (err: Error) => err.message);
+    expect(['committed', expect.stringMatching(/exited/)]).toContainEqual(outcome);
+    expect([3, 2_003]).toContain(store.lastSeq);
+    await append(2);
+    const rows = store.lastSeq;
+    await store.close();
+    cleanup = [];
+    expect(verifyChain(dir)).toMatchObject({ ok: true, rows });
+  });
 });

@@ -166,7 +166,12 @@ export class IngestDecoder {
       // A body in a buffer of its own moves to the worker without a copy; a slice of
       // Node's shared pool is copied (transferring it would take the pool away).
       const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength;
-      slot.worker.postMessage({ id, sender, body: raw, ctx }, own ? [raw.buffer as ArrayBuffer] : []);
+      try {
+        slot.worker.postMessage({ id, sender, body: raw, ctx }, own ? [raw.buffer as ArrayBuffer] : []);
+      } catch (err) {
+        slot.inFlight.delete(id);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 

@@ -88,10 +88,15 @@ export interface StoredHead {
  */
 export class EventStore {
   private readonly db: Database.Database;
-  private readonly writer: EventWriter;
+  private writer: EventWriter;
   private head: StoredHead;
 
-  private constructor(db: Database.Database, writer: EventWriter, head: StoredHead) {
+  private constructor(
+    db: Database.Database,
+    private readonly file: string,
+    writer: EventWriter,
+    head: StoredHead,
+  ) {
     this.db = db;
     this.writer = writer;
     this.head = head;
@@ -105,7 +110,7 @@ export class EventStore {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
       db.exec(SCHEMA);
       const head = readLastRow(db);
-      return new EventStore(db, await EventWriter.start(file, head.hash), head);
+      return new EventStore(db, file, await EventWriter.start(file, head.hash), head);
     } catch (err) {
       db.close();
       throw err;
@@ -149,8 +154,20 @@ export class EventStore {
       dataJson: (rows[i] as SealedRow).dataJson,
       ...eventHashParts(e),
     }));
-    const hash = await this.writer.append(writerRows);
-    this.head = { seq: (events[events.length - 1] as HubEvent).seq, hash };
+    if (this.writer.failure) {
+      // The writer thread died (a crash, not a refused transaction): start another from what is on disk.
+      this.head = readLastRow(this.db);
+      this.writer = await EventWriter.start(this.file, this.head.hash);
+    }
+    try {
+      const hash = await this.writer.append(writerRows);
+      this.head = { seq: (events[events.length - 1] as HubEvent).seq, hash };
+    } catch (err) {
+      // What is on disk is the truth: a writer that died after its COMMIT but before
+      // answering leaves the batch stored. The caller rebuilds from `lastSeq`.
+      this.head = readLastRow(this.db);
+      throw err;
+    }
   }
 
   /** Every stored event in order, parsed. */
