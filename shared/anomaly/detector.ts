@@ -87,6 +87,8 @@ class Season {
   /** How much of the EW average's weight real points carry so far (to correct the start-up bias towards 0). */
   private weight = 0;
   private updates = 0;
+  /** The bucket of the point being scored (-1: the point has no time). */
+  bucket = -1;
 
   /** Bias-corrected mean absolute errors: this model's and the level model's. */
   get error(): number {
@@ -108,8 +110,6 @@ class Season {
     this.weight += alpha * (1 - this.weight);
     this.updates++;
   }
-
-  bucket = -1;
 
   constructor(
     readonly periodMs: number,
@@ -170,7 +170,6 @@ export class StreamingDetector {
     if (this.n === 0) {
       this.mean = value;
       this.level = value;
-      this.firstTime = timeMs;
     }
     this.n++;
 
@@ -182,6 +181,8 @@ export class StreamingDetector {
     let centre = this.mean;
     let bestError = Infinity;
     const timed = Number.isFinite(timeMs);
+    // A seasonal model needs a whole period from the first point that had a time.
+    if (timed && Number.isNaN(this.firstTime)) this.firstTime = timeMs;
     for (const season of this.seasons) {
       season.bucket = timed ? season.bucketOf(timeMs) : -1;
       if (season.bucket < 0 || (season.count[season.bucket] as number) === 0 || timeMs - this.firstTime < season.periodMs) continue;
@@ -200,9 +201,9 @@ export class StreamingDetector {
 
     // Learn (after scoring: never with the point itself).
     // Warm start: a plain running mean until 1/alpha points, then exponentially weighted.
-    const levelAlpha = Math.max(o.alpha, 1 / this.n);
-    this.mean += levelAlpha * levelError;
-    this.variance = (1 - levelAlpha) * (this.variance + levelAlpha * levelError * levelError);
+    const meanAlpha = Math.max(o.alpha, 1 / this.n);
+    this.mean += meanAlpha * levelError;
+    this.variance = (1 - meanAlpha) * (this.variance + meanAlpha * levelError * levelError);
     this.level += o.levelAlpha * (value - this.level);
     for (const season of this.seasons) {
       const b = season.bucket;

@@ -120,7 +120,8 @@ export class IngestDecoder {
         if (!waiter) return;
         slot.inFlight.delete(reply.id);
         if (reply.json !== undefined) waiter.resolve(JSON.parse(reply.json) as DecodedIngest);
-        else waiter.reject(new DecodeFault(`decoding failed: ${reply.fault ?? 'unknown error'}`));
+        // A bug in decoding (not bad input, which comes back as data): a 500, as it would be inline.
+        else waiter.reject(new Error(`decoding failed: ${reply.fault ?? 'unknown error'}`));
       });
       let gone = false;
       const lost = (err: Error) => {
