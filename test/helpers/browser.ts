@@ -20,9 +20,12 @@ export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   });
 }
 
-/** The web console must be built for the hub to serve it (`npm test` builds first; this covers a bare vitest run). */
+/**
+ * The build must exist: the web console for the hub to serve, and out/main for tests of the built
+ * app (`npm test` builds first; this covers a bare vitest run).
+ */
 export function ensureConsoleBuilt(): void {
-  if (findConsoleDir()) return;
+  if (findConsoleDir() && existsSync(join(ROOT, 'out/main/ingest-decoder.js'))) return;
   execFileSync(process.execPath, [join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'ignore' });
 }
 

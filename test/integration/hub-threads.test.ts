@@ -4,7 +4,6 @@
  * path gives, survive a dying worker, and work from the built app too.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { IngestContext } from '../../electron/hub/ingest/common';
@@ -12,6 +11,7 @@ import { DecodeFault, IngestDecoder, decodeThreadCount } from '../../electron/hu
 import { createLogger } from '../../electron/hub/log';
 import { EventStore, verifyChain } from '../../electron/hub/store/event-store';
 import type { EventDraft } from '../../shared/incidents/types';
+import { ensureConsoleBuilt } from '../helpers/browser';
 import { ROOT, waitForLine } from '../helpers/cli';
 import { TEST_TOKEN, amWebhook, tempDir } from '../helpers/hub';
 
@@ -67,9 +67,9 @@ describe('webhook decode workers', () => {
     expect(decodeThreadCount(0, 8)).toBe(0);
   });
 
-  it('the built hub (out/main/cli.js) decodes on its own worker entry', async () => {
+  it('the built hub (out/main/cli.js) decodes on its own worker entry', { timeout: 180_000 }, async () => {
+    ensureConsoleBuilt();
     const cli = join(ROOT, 'out/main/cli.js');
-    expect(existsSync(join(ROOT, 'out/main/ingest-decoder.js')), 'run `npm run build` (npm test does) first').toBe(true);
     const dataDir = tempDir();
     const child = spawn(process.execPath, [cli, 'hub', '--port', '0', '--data-dir', dataDir, '--token', TEST_TOKEN], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
