@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
 import { VoiceListener } from '../../../shared/voice/listener';
+import { loadKeywordModel, VerifiedRecognizer } from './keyword-model';
 import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, render, VARIANTS, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
@@ -30,7 +31,19 @@ const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
   { name: 'white 10 dB', noise: { kind: 'white', snrDb: 10 } },
 ];
 
-const { values } = parseArgs({ options: { users: { type: 'string', default: '14' }, out: { type: 'string', default: 'bench/results/voice.json' }, grid: { type: 'string', default: 'near' }, speakers: { type: 'string', default: 'test' } } });
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '14' },
+    out: { type: 'string', default: 'bench/results/voice.json' },
+    grid: { type: 'string', default: 'near' },
+    speakers: { type: 'string', default: 'test' },
+    /** The experimental keyword model as a second opinion (see keyword-model.ts): its JSON, and when it may upgrade / veto. */
+    verifier: { type: 'string' },
+    'verify-at': { type: 'string', default: '0.9' },
+    'veto-at': { type: 'string', default: '2' },
+  },
+});
+const verifier = values.verifier ? loadKeywordModel(values.verifier) : undefined;
 /** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
 const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
 /**
@@ -88,7 +101,9 @@ const started = performance.now();
 let clips = 0;
 
 for (const [u, voice] of users.entries()) {
-  const rec = new CommandRecognizer(espeakEnrolment(voice));
+  const rec = verifier
+    ? new VerifiedRecognizer(espeakEnrolment(voice), verifier, Number(values['verify-at']), Number(values['veto-at']))
+    : new CommandRecognizer(espeakEnrolment(voice));
   for (const { name, noise } of NOISES) {
     const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
@@ -158,6 +173,8 @@ const result = {
   users: users.length,
   protocol: `per user (an espeak-ng voice + variant): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
   grid: values.grid,
+  speakers: values.speakers,
+  verifier: values.verifier ? { model: values.verifier, verifyAt: Number(values['verify-at']), vetoAt: Number(values['veto-at']) } : null,
   commands: { n: total.n, correctPct: pct(total.ok, total.n), unsurePct: pct(total.unsure, total.n), wrongPct: pct(total.wrong, total.n), correctWithinOneSayAgainPct: pct(total.ok + total.recovered, total.n) },
   perCommand: Object.fromEntries([...perCommand].map(([c, v]) => [c, { n: v.n, correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n) }])),
   perCondition: Object.fromEntries([...perCondition].map(([c, v]) => [c, { correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),
