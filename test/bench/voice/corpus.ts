@@ -110,6 +110,17 @@ function speech(text: string, voice: string, speed: number, pitch: number, band:
   return readWav16(out);
 }
 
+/** Several talkers at once: the tracks averaged, each started at a different point so they do not line up. */
+export function mixTalkers(tracks: readonly Float32Array[]): Float32Array {
+  const len = Math.min(...tracks.map((t) => t.length));
+  const mix = new Float32Array(len);
+  tracks.forEach((t, i) => {
+    const shift = Math.floor((i * len) / tracks.length);
+    for (let j = 0; j < len; j++) mix[j] = (mix[j] as number) + (t[(j + shift) % len] as number) / tracks.length;
+  });
+  return mix;
+}
+
 /** A noise recording, long enough to cut from (sox's own generators; babble from espeak voices). */
 function noiseBed(kind: 'white' | 'pink' | 'brown' | 'babble'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
@@ -119,13 +130,7 @@ function noiseBed(kind: 'white' | 'pink' | 'brown' | 'babble'): Float32Array {
       // Six people talking at once, none of them saying a command.
       const voices = ['en-us+m3', 'en-gb+f2', 'en-gb-scotland+f4', 'en-029', 'en-gb-x-rp+m3', 'en-us+f2'];
       const tracks = voices.map((v, i) => speech(DISTRACTOR_SENTENCES.slice(i).concat(DISTRACTOR_SENTENCES.slice(0, i)).join('. '), v, 160 + 10 * i, 40 + 5 * i, 'wide'));
-      const len = Math.min(...tracks.map((t) => t.length));
-      const mix = new Float32Array(len);
-      tracks.forEach((t, i) => {
-        const shift = Math.floor((i * len) / tracks.length);
-        for (let j = 0; j < len; j++) mix[j] = (mix[j] as number) + (t[(j + shift) % len] as number) / tracks.length;
-      });
-      writeWav16(out, mix);
+      writeWav16(out, mixTalkers(tracks));
     } else {
       const tmp = `${out}.${process.pid}.tmp.wav`;
       execFileSync('sox', ['-R', '-n', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', tmp, 'synth', '20', `${kind}noise`, 'vol', '0.3'], { stdio: 'ignore' });

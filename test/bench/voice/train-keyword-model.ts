@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS } from '../../../shared/voice/recognizer';
 import { Vad } from '../../../shared/voice/vad';
-import { CACHE, readWav16, render, VOICES, writeWav16 } from './corpus';
+import { CACHE, mixTalkers, readWav16, render, VOICES, writeWav16 } from './corpus';
 import { BANDS, CLASSES, FRAMES, OTHER, keywordFeatures, type KeywordModel } from './keyword-model';
 
 const { values } = parseArgs({
@@ -42,13 +42,7 @@ function trainingNoise(kind: NoiseKind): Float32Array {
       const voices = ['en-us+m1', 'en-gb+f1', 'en-gb-scotland+m5', 'en-029+f3', 'en-gb-x-rp+m2', 'en-us+f5'];
       const text = ['the queue is backing up and nobody knows why', 'who is on call tonight for the storage team', 'the disk is almost full on three hosts', 'open the runbook page and read it out', 'latency looks fine to me from here', 'ship it after the review is done'];
       const tracks = voices.map((v, i) => render({ text: text.slice(i).concat(text.slice(0, i)).join('. '), voice: v, speed: 165 + 7 * i, pitch: 42 + 4 * i, padBefore: 0, padAfter: 0 }).samples);
-      const len = Math.min(...tracks.map((t) => t.length));
-      const mix = new Float32Array(len);
-      tracks.forEach((t, i) => {
-        const shift = Math.floor((i * len) / tracks.length);
-        for (let j = 0; j < len; j++) mix[j] = (mix[j] as number) + (t[(j + shift) % len] as number) / tracks.length;
-      });
-      writeWav16(out, mix);
+      writeWav16(out, mixTalkers(tracks));
     } else {
       // No -R: other noise than the bench's (which sox makes with a fixed seed).
       execFileSync('sox', ['-n', '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', out, 'synth', '30', `${kind}noise`, 'vol', '0.3'], { stdio: 'ignore' });
