@@ -27,7 +27,7 @@ export const text = (max = 16_384) => z.string().max(max);
 export const labelMap = z.record(z.string().max(1_024), z.string().max(16_384)).transform(sortedKeys);
 
 /** The record itself when its keys are already in canonical order, else a sorted copy. */
-export function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
+function sortedKeys<T>(record: Record<string, T>): Record<string, T> {
   let previous: string | undefined;
   let sorted = true;
   for (const key in record) {

@@ -105,7 +105,8 @@ export class VerifiedRecognizer extends CommandRecognizer {
 
   override classify(utterance: Float32Array, noise?: Float32Array): Decision {
     const d = super.classify(utterance, noise);
-    if (d.decision === 'reject') return d;
+    // The model is only asked when its answer can change the decision.
+    if (d.decision === 'reject' || (d.decision === 'accept' && this.vetoAt > 1)) return d;
     const p = posterior(this.model, keywordFeatures(utterance));
     if ((p[OTHER] as number) >= this.vetoAt) return { ...d, decision: 'unsure' };
     if (d.decision === 'unsure' && (p[COMMANDS.indexOf(d.command)] as number) >= this.verifyAt) return { ...d, decision: 'accept' };
