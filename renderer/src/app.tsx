@@ -10,6 +10,7 @@ import { StoreProvider } from './store/context';
 import { VoiceController, type VoiceState } from './voice/voice-controller';
 import { openMicrophone, playCue } from './voice/microphone';
 import { loadEnrolment, saveEnrolment } from './voice/enrolment-store';
+import { loadBundledKeywordModel } from './voice/keyword-model-loader';
 import { createEarshotStore } from './store/store';
 
 declare global {
@@ -61,7 +62,16 @@ export function Connected({ api, onSignOut, desktop = false }: { api: EarshotApi
   };
   // Voice commands: a window after each announcement about an incident, and push-to-talk (hold V).
   const voice = useMemo(
-    () => new VoiceController({ api, openMic: openMicrophone, cue: playCue, load: () => loadEnrolment(), save: (e) => saveEnrolment(e), windowMs: (settings?.voiceWindowSeconds ?? 6) * 1000 }),
+    () =>
+      new VoiceController({
+        api,
+        openMic: openMicrophone,
+        cue: playCue,
+        load: () => loadEnrolment(),
+        save: (e) => saveEnrolment(e),
+        loadModel: loadBundledKeywordModel,
+        windowMs: (settings?.voiceWindowSeconds ?? 6) * 1000,
+      }),
     [api, settings?.voiceWindowSeconds],
   );
   const [voiceState, setVoiceState] = useState<VoiceState>(voice.value);

@@ -10,17 +10,24 @@
  * comparing, so a command said in a noisy room is compared with the user's takes in
  * the same noise (matched conditions), not with clean ones.
  *
+ * A second opinion: a small keyword model that ships with the app (keyword-model.ts),
+ * trained on many synthetic voices in noise. It does not know the user's voice, and
+ * near-homophones can fool it; the takes do know the voice but blur in noise. The score
+ * weighs both, so each covers what the other misses.
+ *
  * Deciding rather than guessing: the utterance must be close to one command
  * (relative to how much the user's own takes of it differ) and clearly closer to it
  * than to any other command. Close but not clear → "unsure" (the app asks "Say
  * again?" once); anything else → rejected, silently.
  */
 import { z } from 'zod';
+import { base64ToBytes, BASE64_PATTERN, bytesToBase64 } from '../base64';
 import { HOP, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
 
-export const COMMANDS = ['acknowledge', 'snooze', 'resolve', 'repeat', 'cancel'] as const;
-export const voiceCommandSchema = z.enum(COMMANDS);
-export type VoiceCommand = z.infer<typeof voiceCommandSchema>;
+import { COMMANDS, voiceCommandSchema, type VoiceCommand } from './commands';
+import { modelOpinion, type KeywordModel } from './keyword-model';
+
+export { COMMANDS, voiceCommandSchema, type VoiceCommand };
 export const TAKES_PER_COMMAND = 3;
 
 /** Enrolment as stored (localStorage): validated when loaded, like any other input. */
@@ -35,24 +42,33 @@ export const enrolmentSchema = z.object({
         pcm: z
           .string()
           .max(Math.ceil((SAMPLE_RATE * 2 * 2 * 4) / 3) + 4)
-          .regex(/^[A-Za-z0-9+/]*={0,2}$/),
+          .regex(BASE64_PATTERN),
       }),
     )
     .max(COMMANDS.length * 6),
 });
 export type Enrolment = z.infer<typeof enrolmentSchema>;
 
-export interface RecognizerOptions {
-  /**
-   * How sure: a logistic score over three measures of the best command — its distance relative
-   * to the user's own spread, its ratio to the runner-up, and its worst stretch relative to the
-   * user's own — as `w · [ln relative, ln ratio, ln peak, 1]`. Lower measures are better, so the
-   * weights are negative.
-   */
+/**
+ * How sure: a logistic score over measures of the best command — its distance relative to the
+ * user's own spread, its ratio to the runner-up, its worst stretch relative to the user's own
+ * (lower is better for all three, so their weights are negative) and, with the keyword model,
+ * the model's probability of that command and of "not a command" — as
+ * `w · [ln relative, ln ratio, ln peak, 1]` (+ `m · [ln p(command), ln p(other)]`).
+ * Accept at or above `accept`; ask "say again?" at or above `unsure`; ignore below.
+ */
+export interface ScoreRule {
   weights: readonly [number, number, number, number];
-  /** Accept at or above this score; ask "say again?" at or above `unsure`; ignore below. */
+  model: readonly [number, number];
   accept: number;
   unsure: number;
+}
+
+export interface RecognizerOptions {
+  /** The rule without the keyword model (the user's takes only). */
+  templates: ScoreRule;
+  /** The rule with the keyword model as a second opinion. */
+  withModel: ScoreRule;
   /** Below this ratio to the runner-up a rejection is "no match", above it "ambiguous". */
   ambiguousRatio: number;
   /** Utterances shorter or longer than this are not commands (ms). */
@@ -63,15 +79,28 @@ export interface RecognizerOptions {
 }
 
 /**
- * Fitted by logistic regression on the "tune" speakers of `npm run bench:voice` (never the
- * reported "test" speakers); `accept` is the score with the most single-try hits there at
- * ≤ 1 % false accepts, `unsure` the one at ≤ 5 %.
+ * Both rules are fitted by logistic regression on the "tune" speakers of `npm run bench:voice`
+ * (never the reported "test" speakers; `npm run bench:voice-fit`); `accept` is the score with the
+ * most single-try hits there at ≤ 1 % false accepts, `unsure` the one at ≤ 5 %.
  */
-export const RECOGNIZER_DEFAULTS: RecognizerOptions = { weights: [-0.3014, -1.0684, -2.757, 1.8255], accept: 2.75, unsure: 1.05, ambiguousRatio: 0.8, minMs: 150, maxMs: 1_800, band: 0.35 };
+export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
+  templates: { weights: [-0.3014, -1.0684, -2.757, 1.8255], model: [0, 0], accept: 2.75, unsure: 1.05 },
+  withModel: { weights: [0.4835, -0.2906, -2.7252, 2.3559], model: [0.2365, -0.1631], accept: 2.7352, unsure: 0.8924 },
+  ambiguousRatio: 0.8,
+  minMs: 150,
+  maxMs: 1_800,
+  band: 0.35,
+};
+
+/** What the keyword model said about an utterance (when there is one). */
+export interface ModelOpinion {
+  command: number;
+  other: number;
+}
 
 export type Decision =
-  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number }
-  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; score?: number; snrDb?: number };
+  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number; model?: ModelOpinion }
+  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; score?: number; snrDb?: number; model?: ModelOpinion };
 
 /**
  * Length-normalised DTW distance (Sakoe–Chiba band). Local costs are squared
@@ -161,10 +190,7 @@ export function dtwPeak(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.ban
   return worst / span;
 }
 
-// ---- PCM <-> base64, without platform APIs (shared/ has no Buffer and no atob) ----
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const B64_INDEX = new Map([...B64].map((c, i) => [c, i]));
-
+// ---- PCM <-> base64 (16-bit little-endian) ----
 export function encodePcm(samples: Float32Array): string {
   const bytes = new Uint8Array(samples.length * 2);
   for (let i = 0; i < samples.length; i++) {
@@ -172,30 +198,12 @@ export function encodePcm(samples: Float32Array): string {
     bytes[2 * i] = v & 0xff;
     bytes[2 * i + 1] = (v >> 8) & 0xff;
   }
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 3) {
-    const [a, b, c] = [bytes[i] as number, bytes[i + 1] ?? 0, bytes[i + 2] ?? 0];
-    const n = (a << 16) | (b << 8) | c;
-    out += B64[(n >> 18) & 63]! + B64[(n >> 12) & 63]! + (i + 1 < bytes.length ? B64[(n >> 6) & 63]! : '=') + (i + 2 < bytes.length ? B64[n & 63]! : '=');
-  }
-  return out;
+  return bytesToBase64(bytes);
 }
 
 export function decodePcm(text: string): Float32Array {
-  const clean = text.replace(/=+$/, '');
-  const bytes = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let acc = 0;
-  let at = 0;
-  for (const ch of clean) {
-    acc = (acc << 6) | (B64_INDEX.get(ch) ?? 0);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      bytes[at++] = (acc >> bits) & 0xff;
-    }
-  }
-  const out = new Float32Array(at >> 1);
+  const bytes = base64ToBytes(text);
+  const out = new Float32Array(bytes.length >> 1);
   for (let i = 0; i < out.length; i++) {
     const v = (bytes[2 * i] as number) | ((bytes[2 * i + 1] as number) << 8);
     out[i] = (v >= 0x8000 ? v - 0x10000 : v) / 32768;
@@ -237,7 +245,15 @@ export class CommandRecognizer {
   private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number; mels: Float64Array[] }[];
   private clean: Templates | undefined;
 
-  constructor(enrolment: Enrolment, options: Partial<RecognizerOptions> = {}) {
+  /**
+   * `model`: the shipped keyword model as a second opinion (see keyword-model.ts); without it
+   * the user's takes decide alone, by their own rule.
+   */
+  constructor(
+    enrolment: Enrolment,
+    options: Partial<RecognizerOptions> = {},
+    private readonly model?: KeywordModel,
+  ) {
     this.o = { ...RECOGNIZER_DEFAULTS, ...options };
     this.takes = enrolment.takes.map((t) => {
       const audio = decodePcm(t.pcm);
@@ -292,13 +308,16 @@ export class CommandRecognizer {
     // The worst stretch against the closest take of the winning command, relative to the user's own.
     const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band);
     const peak = worst / (peaks.get(best.command) ?? 1);
-    const [wRel, wRatio, wPeak, bias] = this.o.weights;
+    const model = this.model ? modelOpinion(this.model, utterance, best.command) : undefined;
+    const rule = model ? this.o.withModel : this.o.templates;
+    const [wRel, wRatio, wPeak, bias] = rule.weights;
     const ln = (x: number) => Math.log(Math.max(x, 1e-6));
-    const score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + bias;
-    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb };
-    if (score >= this.o.accept) return { decision: 'accept', ...base };
-    if (score >= this.o.unsure) return { decision: 'unsure', ...base };
-    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb };
+    let score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + bias;
+    if (model) score += rule.model[0] * ln(model.command) + rule.model[1] * ln(model.other);
+    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb, ...(model ? { model } : {}) };
+    if (score >= rule.accept) return { decision: 'accept', ...base };
+    if (score >= rule.unsure) return { decision: 'unsure', ...base };
+    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb, ...(model ? { model } : {}) };
   }
 
   /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */

@@ -56,6 +56,8 @@ describe.skipIf(missing !== null)(`voice acknowledgement in the web console${mis
     const errors = await signInToConsole(page, t.url, 'erin', TEST_TOKEN, { speak: true });
     await page.getByRole('button', { name: 'Voice' }).click();
     await page.getByTestId('takes-snooze').getByText('3 of 3').waitFor();
+    // The word model that ships with the app loads from the console's own bundle.
+    await expect.poll(() => page.getByTestId('voice-model').getAttribute('data-model')).toBe('ready');
     for (const n of [1, 2, 3]) {
       await page.getByRole('button', { name: 'Record “acknowledge”' }).click();
       await page.getByTestId('takes-acknowledge').getByText(`${n} of 3`).waitFor();

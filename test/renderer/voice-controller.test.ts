@@ -13,10 +13,12 @@ import { MicrophoneError } from '../../renderer/src/voice/microphone';
 import { VoiceController } from '../../renderer/src/voice/voice-controller';
 import { ENROLMENT_KEY, loadEnrolment } from '../../renderer/src/voice/enrolment-store';
 import { espeakEnrolment, render } from '../bench/voice/corpus';
+import { loadKeywordModel } from '../bench/voice/keyword-model';
+import type { KeywordModel } from '../../shared/voice/keyword-model';
 
 const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed';
 
-function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}) {
+function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}, loadModel?: () => Promise<KeywordModel>) {
   let now = 0;
   const timers = new Map<number, { at: number; fn: () => void }>();
   let id = 1;
@@ -51,6 +53,7 @@ function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}) {
     save: (e) => (stored = e),
     clock,
     windowMs: 6_000,
+    ...(loadModel ? { loadModel } : {}),
   });
   const say = (x: Float32Array) => {
     for (let i = 0; i < x.length; i += 320) feed?.(x.subarray(i, i + 320));
@@ -107,6 +110,31 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     none.c.setEnabled(true);
     none.c.pushToTalk(true, 1);
     expect(none.c.value.listening).toBeNull();
+  });
+
+  it('with the bundled keyword model loaded, decisions carry its opinion; if it cannot load, the takes decide alone and it says so', async () => {
+    const t = setup(enrolment, {}, () => Promise.resolve(loadKeywordModel()));
+    expect(t.c.value.model).toBe('loading');
+    await t.advance(0);
+    expect(t.c.value.model).toBe('ready');
+    t.c.setEnabled(true);
+    t.c.pushToTalk(true, 9);
+    await t.advance(150);
+    t.say(word('resolve'));
+    await t.advance(0);
+    expect(t.api.voiceCommand).toHaveBeenCalledWith('resolve', 9);
+    expect(t.c.value.heardDetail).toMatch(/model \d+ % “resolve” \/ \d+ % other/);
+
+    const broken = setup(enrolment, {}, () => Promise.reject(new Error('keyword model: w1: 3 values, expected 49152 (hidden 64)')));
+    await broken.advance(0);
+    expect(broken.c.value.model).toBe('unavailable');
+    expect(broken.c.value.heardDetail).toMatch(/^keyword model not loaded \(keyword model: w1: .*\); your takes decide alone$/);
+    broken.c.setEnabled(true);
+    broken.c.pushToTalk(true, 9);
+    await broken.advance(150);
+    broken.say(word('snooze'));
+    await broken.advance(0);
+    expect(broken.api.voiceCommand).toHaveBeenCalledWith('snooze', 9);
   });
 
   it('a refused microphone is explained and the window closes', async () => {

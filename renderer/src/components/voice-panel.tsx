@@ -31,6 +31,13 @@ export function VoicePanel({ controller, state, onEnable, onClose }: { controlle
         The microphone is open only for those few seconds (you hear a rising tone, and “Listening” shows), never otherwise. Recognition runs on this device; no audio
         is sent anywhere. Your recorded takes are kept on this device only, and “Delete my recordings” removes them.
       </p>
+      <p className="meta" data-testid="voice-model" data-model={state.model}>
+        {state.model === 'ready'
+          ? 'A small word model that ships with Earshot gives a second opinion, which helps in noise.'
+          : state.model === 'loading'
+            ? 'Loading the word model that ships with Earshot…'
+            : 'Your takes decide alone (the word model that ships with Earshot is not loaded).'}
+      </p>
       {state.error && <p role="alert">{state.error}</p>}
       <h3>1. Your voice, three times per word</h3>
       <table className="takes">

@@ -8,6 +8,7 @@
  */
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { VoiceListener, type ListenerClock, type ListenerEvent } from '../../../shared/voice/listener';
+import type { KeywordModel } from '../../../shared/voice/keyword-model';
 import { COMMANDS, CommandRecognizer, encodePcm, TAKES_PER_COMMAND, type Decision, type Enrolment, type VoiceCommand } from '../../../shared/voice/recognizer';
 import { Vad } from '../../../shared/voice/vad';
 import type { EarshotApi } from '../../../shared/ipc/contract';
@@ -24,6 +25,8 @@ export interface VoiceState {
   heard: string | null;
   heardDetail: string | null;
   microphone: 'unknown' | 'granted' | 'denied' | 'unavailable';
+  /** The shipped keyword model (a second opinion that helps in noise): loading, in use, or not (your takes decide alone). */
+  model: 'loading' | 'ready' | 'unavailable';
   error: string | null;
 }
 
@@ -37,6 +40,8 @@ export interface VoiceControllerOptions {
   windowMs?: number;
   /** Delay between the cue and opening the microphone (so the cue is not heard as the room). */
   cueMs?: number;
+  /** Loads the keyword model (bundled with the app, never downloaded); without it, the user's takes decide alone. */
+  loadModel?: () => Promise<KeywordModel>;
 }
 
 const browserClock: ListenerClock = { now: () => Date.now(), setTimer: (fn, ms) => setTimeout(fn, ms), clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
@@ -48,12 +53,15 @@ function describe(d: Decision): string {
 
 function detail(d: Decision, ms: number): string {
   const n = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
-  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}, score ${n(d.score)}; decided in ${Math.round(ms)} ms`;
+  const model = d.model ? `, model ${Math.round(100 * d.model.command)} % “${d.command ?? '?'}” / ${Math.round(100 * d.model.other)} % other` : '';
+  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}${model}, score ${n(d.score)}; decided in ${Math.round(ms)} ms`;
 }
 
 export class VoiceController {
   private enrolment: Enrolment;
   private recognizer: CommandRecognizer | null = null;
+  private model: KeywordModel | null = null;
+  private disposed = false;
   private readonly listener: VoiceListener;
   private mic: MicrophoneHandle | null = null;
   private lastStatus: PlayerStatus = { state: 'idle' };
@@ -66,10 +74,23 @@ export class VoiceController {
   constructor(private readonly o: VoiceControllerOptions) {
     this.clock = o.clock ?? browserClock;
     this.enrolment = o.load();
-    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', error: null };
+    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', error: null };
     this.listener = new VoiceListener(() => this.recognizer, this.clock, { windowMs: o.windowMs ?? 6_000 });
     this.listener.on((e) => this.onListener(e));
     this.rebuild();
+    o.loadModel?.().then(
+      (model) => {
+        if (this.disposed) return;
+        this.model = model;
+        this.rebuild();
+        this.set({ model: 'ready' });
+      },
+      (err: unknown) => {
+        // Voice still works on the user's takes alone; say so where the numbers are shown.
+        if (this.disposed) return;
+        this.set({ model: 'unavailable', heardDetail: `keyword model not loaded (${(err as Error).message}); your takes decide alone` });
+      },
+    );
   }
 
   get value(): VoiceState {
@@ -162,6 +183,7 @@ export class VoiceController {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.listener.stop('closed');
     this.closeMic();
     this.listeners.clear();
@@ -225,7 +247,7 @@ export class VoiceController {
   private rebuild(): void {
     const takes = this.countTakes();
     const enrolled = COMMANDS.filter((c) => takes[c] >= TAKES_PER_COMMAND);
-    this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment) : null;
+    this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment, {}, this.model ?? undefined) : null;
     this.set({ takes, enrolled });
   }
 

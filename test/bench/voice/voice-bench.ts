@@ -9,8 +9,10 @@
  * Reports accuracy per command and per condition, the false-accept rate on distractor
  * words (split: near-homophones such as "revolve"/"resolve", and ordinary words and
  * sentences) and on noise alone, and the latency from the end of speech to the decision.
- * VOICE_DUMP=<file> also writes every decision's measures, for fitting the recognizer's score
- * on the "tune" speakers (`--speakers tune`).
+ * The recognizer takes the shipped keyword model as a second opinion (`--model <file>` for
+ * another, `--model none` for the user's takes alone). VOICE_DUMP=<file> also writes every
+ * decision's measures, for fitting the recognizer's score on the "tune" speakers
+ * (`--speakers tune`, then `npm run bench:voice-fit -- --dump <file>`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -19,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
 import { VoiceListener } from '../../../shared/voice/listener';
-import { loadKeywordModel, VerifiedRecognizer } from './keyword-model';
+import { loadKeywordModel, SHIPPED_MODEL } from './keyword-model';
 import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, render, VARIANTS, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
@@ -37,13 +39,11 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'bench/results/voice.json' },
     grid: { type: 'string', default: 'near' },
     speakers: { type: 'string', default: 'test' },
-    /** The experimental keyword model as a second opinion (see keyword-model.ts): its JSON, and when it may upgrade / veto. */
-    verifier: { type: 'string' },
-    'verify-at': { type: 'string', default: '0.9' },
-    'veto-at': { type: 'string', default: '2' },
+    /** The keyword model the recognizer takes as a second opinion (default: the shipped one); "none": the user's takes alone. */
+    model: { type: 'string', default: SHIPPED_MODEL },
   },
 });
-const verifier = values.verifier ? loadKeywordModel(values.verifier) : undefined;
+const model = values.model === 'none' ? undefined : loadKeywordModel(values.model);
 /** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
 const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
 /**
@@ -101,9 +101,7 @@ const started = performance.now();
 let clips = 0;
 
 for (const [u, voice] of users.entries()) {
-  const rec = verifier
-    ? new VerifiedRecognizer(espeakEnrolment(voice), verifier, Number(values['verify-at']), Number(values['veto-at']))
-    : new CommandRecognizer(espeakEnrolment(voice));
+  const rec = new CommandRecognizer(espeakEnrolment(voice), {}, model);
   for (const { name, noise } of NOISES) {
     const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
@@ -174,7 +172,7 @@ const result = {
   protocol: `per user (an espeak-ng voice + variant): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
   grid: values.grid,
   speakers: values.speakers,
-  verifier: values.verifier ? { model: values.verifier, verifyAt: Number(values['verify-at']), vetoAt: Number(values['veto-at']) } : null,
+  model: model ? values.model : null,
   commands: { n: total.n, correctPct: pct(total.ok, total.n), unsurePct: pct(total.unsure, total.n), wrongPct: pct(total.wrong, total.n), correctWithinOneSayAgainPct: pct(total.ok + total.recovered, total.n) },
   perCommand: Object.fromEntries([...perCommand].map(([c, v]) => [c, { n: v.n, correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n) }])),
   perCondition: Object.fromEntries([...perCondition].map(([c, v]) => [c, { correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),

@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:voice-fit -- --dump <file>`: fits the recognizer's decision rule (the
+ * ScoreRule in shared/voice/recognizer.ts) to a decision dump of the "tune" speakers:
+ *
+ *   VOICE_DUMP=/tmp/tune.json npm run bench:voice -- --speakers tune
+ *   npm run bench:voice-fit -- --dump /tmp/tune.json
+ *
+ * Logistic regression (Newton's method) of "this decision names the command that was
+ * said" over [ln relative, ln ratio, ln peak] (+ [ln p(command), ln p(other)] when the
+ * dump has the keyword model's opinions); then `accept` is the lowest score at which at
+ * most 1 % of the distractor clips are accepted, and `unsure` the lowest at which at most
+ * 5 % would be. Prints the rule to paste into RECOGNIZER_DEFAULTS, and what it scores on
+ * the dump it was fitted on (the reported numbers come from the "test" speakers).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import type { Decision } from '../../../shared/voice/recognizer';
+
+const { values } = parseArgs({ options: { dump: { type: 'string' }, 'max-fa': { type: 'string', default: '0.01' }, 'unsure-fa': { type: 'string', default: '0.05' } } });
+if (!values.dump) {
+  console.error('usage: npm run bench:voice-fit -- --dump <file written by VOICE_DUMP=<file> npm run bench:voice -- --speakers tune>');
+  process.exit(2);
+}
+
+interface Clip {
+  kind: 'cmd' | 'near' | 'ord';
+  c: string;
+  cond: string;
+  h: (Decision | null)[];
+}
+const clips = JSON.parse(readFileSync(values.dump, 'utf8')) as Clip[];
+const withModel = clips.some((c) => c.h.some((d) => d?.model !== undefined));
+const ln = (x: number) => Math.log(Math.max(x, 1e-6));
+
+function features(d: Decision | null): number[] | null {
+  if (!d || d.relative === undefined || d.ratio === undefined || d.peak === undefined) return null;
+  const f = [ln(d.relative), ln(d.ratio), ln(d.peak)];
+  if (withModel) {
+    if (!d.model) return null;
+    f.push(ln(d.model.command), ln(d.model.other));
+  }
+  return f;
+}
+
+const X: number[][] = [];
+const y: number[] = [];
+for (const clip of clips)
+  for (const d of clip.h) {
+    const f = features(d);
+    if (!f) continue;
+    X.push([...f, 1]);
+    y.push(clip.kind === 'cmd' && d?.command === clip.c ? 1 : 0);
+  }
+const dims = (X[0] as number[]).length;
+
+// Standardise (all but the constant), then Newton steps with a little L2.
+const mu = Array.from({ length: dims }, (_, j) => (j === dims - 1 ? 0 : X.reduce((a, r) => a + (r[j] as number), 0) / X.length));
+const sd = Array.from({ length: dims }, (_, j) => (j === dims - 1 ? 1 : Math.sqrt(X.reduce((a, r) => a + ((r[j] as number) - (mu[j] as number)) ** 2, 0) / X.length) || 1));
+const Z = X.map((r) => r.map((v, j) => (v - (mu[j] as number)) / (sd[j] as number)));
+let w = new Array<number>(dims).fill(0);
+function solve(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((row, i) => [...row, b[i] as number]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs((M[r] as number[])[col] as number) > Math.abs((M[pivot] as number[])[col] as number)) pivot = r;
+    [M[col], M[pivot]] = [M[pivot] as number[], M[col] as number[]];
+    const p = M[col] as number[];
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const row = M[r] as number[];
+      const f = (row[col] as number) / (p[col] as number);
+      for (let k = col; k <= n; k++) row[k] = (row[k] as number) - f * (p[k] as number);
+    }
+  }
+  return M.map((row, i) => (row[n] as number) / (row[i] as number));
+}
+for (let iter = 0; iter < 50; iter++) {
+  const g = new Array<number>(dims).fill(1e-3 * 0);
+  const H = Array.from({ length: dims }, (_, i) => Array.from({ length: dims }, (_, j) => (i === j ? 1e-3 : 0)));
+  Z.forEach((z, i) => {
+    const s = z.reduce((a, v, j) => a + v * (w[j] as number), 0);
+    const p = 1 / (1 + Math.exp(-s));
+    for (let j = 0; j < dims; j++) {
+      g[j] = (g[j] as number) + (p - (y[i] as number)) * (z[j] as number);
+      const row = H[j] as number[];
+      for (let k = 0; k < dims; k++) row[k] = (row[k] as number) + p * (1 - p) * (z[j] as number) * (z[k] as number);
+    }
+  });
+  for (let j = 0; j < dims; j++) g[j] = (g[j] as number) + 1e-3 * (w[j] as number);
+  const step = solve(H, g);
+  w = w.map((v, j) => v - (step[j] as number));
+  if (Math.max(...step.map(Math.abs)) < 1e-9) break;
+}
+// Back to raw features.
+const raw = w.map((v, j) => v / (sd[j] as number));
+raw[dims - 1] = (w[dims - 1] as number) - w.slice(0, dims - 1).reduce((a, v, j) => a + (v * (mu[j] as number)) / (sd[j] as number), 0);
+const score = (d: Decision | null): number => {
+  const f = features(d);
+  return f ? f.reduce((a, v, j) => a + v * (raw[j] as number), raw[dims - 1] as number) : -Infinity;
+};
+
+const scores = clips.map((c) => c.h.map(score));
+
+/** Single-try outcome of every clip at these thresholds: the first decision at or above `unsure` closes the window. */
+function simulate(accept: number, unsure: number) {
+  let n = 0;
+  let ok = 0;
+  let asked = 0;
+  let wrong = 0;
+  let dn = 0;
+  let fa = 0;
+  const perCondition = new Map<string, { n: number; ok: number }>();
+  for (const [i, clip] of clips.entries()) {
+    const ss = scores[i] as number[];
+    if (clip.kind === 'cmd') {
+      n++;
+      const pc = perCondition.get(clip.cond) ?? { n: 0, ok: 0 };
+      perCondition.set(clip.cond, pc);
+      pc.n++;
+      for (const [k, d] of clip.h.entries()) {
+        const s = ss[k] as number;
+        if (s >= accept) {
+          if (d?.command === clip.c) {
+            ok++;
+            pc.ok++;
+          } else wrong++;
+          break;
+        }
+        if (s >= unsure) {
+          asked++;
+          break;
+        }
+      }
+    } else {
+      dn++;
+      if (ss.some((s) => s >= accept)) fa++;
+    }
+  }
+  return { n, ok, asked, wrong, dn, fa, perCondition };
+}
+const candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
+/** The lowest threshold accepting at most `maxFa` of the distractors (that share only falls as the threshold rises). */
+function lowest(maxFa: number): number {
+  let lo = 0;
+  let hi = candidates.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const r = simulate(candidates[mid] as number, -Infinity);
+    if (r.fa <= maxFa * r.dn) hi = mid;
+    else lo = mid + 1;
+  }
+  return candidates[lo] ?? Infinity;
+}
+const accept = lowest(Number(values['max-fa']));
+const unsure = Math.min(accept, lowest(Number(values['unsure-fa'])));
+const r = simulate(accept, unsure);
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+const rule = { weights: raw.slice(0, 3).concat(raw[dims - 1] as number).map(round), model: withModel ? raw.slice(3, 5).map(round) : [0, 0], accept: round(accept), unsure: round(unsure) };
+console.log(`${X.length} decisions from ${clips.length} clips (${withModel ? 'with' : 'without'} the keyword model's opinions)`);
+console.log(`${withModel ? 'withModel' : 'templates'}: ${JSON.stringify(rule).replace(/"(\w+)":/g, '$1: ')}`);
+const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
+console.log(`on these clips: ${pct(r.ok, r.n)} correct, ${pct(r.asked, r.n)} asked again, ${r.wrong} wrong; ${pct(r.fa, r.dn)} of distractors accepted`);
+for (const [cond, v] of r.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
