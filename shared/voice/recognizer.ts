@@ -85,7 +85,7 @@ export interface RecognizerOptions {
  */
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
   templates: { weights: [-0.3014, -1.0684, -2.757, 1.8255], model: [0, 0], accept: 2.75, unsure: 1.05 },
-  withModel: { weights: [0.4835, -0.2906, -2.7252, 2.3559], model: [0.2365, -0.1631], accept: 2.7352, unsure: 0.8924 },
+  withModel: { weights: [0.7408, -0.2401, -2.9393, 2.1952], model: [0.2788, -0.1562], accept: 2.7362, unsure: 0.9298 },
   ambiguousRatio: 0.8,
   minMs: 150,
   maxMs: 1_800,
