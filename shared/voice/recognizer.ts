@@ -23,7 +23,6 @@
 import { z } from 'zod';
 import { base64ToBytes, BASE64_PATTERN, bytesToBase64 } from '../base64';
 import { HOP, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
-
 import { COMMANDS, voiceCommandSchema, type VoiceCommand } from './commands';
 import { modelOpinion, type KeywordModel } from './keyword-model';
 
@@ -52,10 +51,11 @@ export type Enrolment = z.infer<typeof enrolmentSchema>;
 /**
  * How sure: a logistic score over measures of the best command — its distance relative to the
  * user's own spread, its ratio to the runner-up, its worst stretch relative to the user's own
- * (lower is better for all three, so their weights are negative) and, with the keyword model,
- * the model's probability of that command and of "not a command" — as
- * `w · [ln relative, ln ratio, ln peak, 1]` (+ `m · [ln p(command), ln p(other)]`).
- * Accept at or above `accept`; ask "say again?" at or above `unsure`; ignore below.
+ * (lower is better for all three) and, with the keyword model, the model's probability of that
+ * command and of "not a command" — as `w · [ln relative, ln ratio, ln peak, 1]`
+ * (+ `m · [ln p(command), ln p(other)]`). The weights are fitted, not designed: with the model,
+ * `relative` even gets a small positive weight (what it says, the model and the other two say
+ * better). Accept at or above `accept`; ask "say again?" at or above `unsure`; ignore below.
  */
 export interface ScoreRule {
   weights: readonly [number, number, number, number];

@@ -1,12 +1,16 @@
 /**
- * `npm run bench:voice-model [-- --hidden 64 --epochs 20 --near-negatives --out bench/results/keyword-model.json]`
+ * `npm run bench:voice-model [-- --hidden 128 --epochs 24 --negatives near|plain --variants +m1,… --out bench/results/keyword-model.json]`
  *
- * Trains the experimental keyword model (keyword-model.ts) on speech generated here,
- * kept apart from what `bench:voice` tests on: other espeak voice variants (the bench
- * tests '' and +m3 and tunes on +f2/+f4), other "other" words and sentences than the
- * bench's distractors, and other noise (fresh sox noise, a babble of other voices and
+ * Trains the keyword model the voice recognizer takes as a second opinion
+ * (shared/voice/keyword-model.ts; the defaults are the recipe of the shipped
+ * resources/voice/keyword-model.json) on speech generated here, kept apart from what
+ * `bench:voice` tests and tunes on: other espeak voice variants (the bench tests '' and
+ * +m3 and tunes on +f2/+f4), other "other" words and sentences than the bench's
+ * distractors, and other noise (fresh sox noise, a babble of other voices and
  * sentences). Every example is cut by the app's own VAD, as the recognizer would get
- * it. About 6 minutes to generate (cached renders make reruns faster), 1–2 to train.
+ * it. About 10 minutes to generate (cached renders make reruns faster) and 6 to train.
+ * To ship a new model: copy it to resources/voice/, then refit the decision rule (see
+ * resources/voice/README.md).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -20,16 +24,19 @@ import { CLASSES, INPUTS, OTHER, keywordFeatures, packKeywordModel, type Keyword
 
 const { values } = parseArgs({
   options: {
-    hidden: { type: 'string', default: '64' },
-    epochs: { type: 'string', default: '20' },
-    'near-negatives': { type: 'boolean', default: false },
+    // The defaults are the recipe of the shipped model (resources/voice/keyword-model.json).
+    hidden: { type: 'string', default: '128' },
+    epochs: { type: 'string', default: '24' },
+    /** "near": also train on near-homophones of the commands as "other" ("canvas", "dissolve", …); "plain": only the ordinary other words. */
+    negatives: { type: 'string', default: 'near' },
     /** Voice variants to train on (comma separated); never the bench's test ('', +m3) or tune (+f2, +f4) speakers. */
-    variants: { type: 'string', default: '+m1,+m2,+m4,+m5,+f1,+f3' },
+    variants: { type: 'string', default: '+m1,+m2,+m4,+m5,+m6,+m7,+f1,+f3,+f5' },
     out: { type: 'string', default: 'bench/results/keyword-model.json' },
   },
 });
 
 const VARIANTS = values.variants.split(',').map((v) => v.trim());
+if (!['near', 'plain'].includes(values.negatives)) throw new Error(`--negatives: near or plain, not ${values.negatives}`);
 for (const v of VARIANTS) if (['', '+m3', '+f2', '+f4'].includes(v)) throw new Error(`--variants: ${v || "''"} is a bench speaker (test: '' and +m3, tune: +f2 and +f4)`);
 const OTHER_WORDS = ['language', 'package', 'snowball', 'snoring', 'resolution', 'reserve', 'revolt', 'retreat', 'repair', 'rehearse', 'cancer', 'canteen', 'handle', 'channel', 'morning', 'server', 'network', 'thank you', 'seventeen', 'tomorrow', 'the queue is backing up', 'who is on call tonight', 'the disk is almost full', 'open the runbook page'];
 const NEAR_NEGATIVES = ['canvas', 'camel', 'tassel', 'parcel', 'resell', 'revolver', 'resolute', 'dissolve', 'involve', 'absolve', 'reheat', 'repel', 'rebate', 'snoop', 'smooth', 'ledge', 'porridge', 'sledge', 'cartridge', 'cancelled order'];
@@ -74,7 +81,7 @@ const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 **
 function generate(): { x: Float32Array[]; y: number[] } {
   const beds = { white: trainingNoise('white'), pink: trainingNoise('pink'), babble: trainingNoise('babble') };
   const texts: [string, number][] = [...COMMANDS.map((c, i) => [c, i] as [string, number]), ...OTHER_WORDS.map((w) => [w, OTHER] as [string, number])];
-  if (values['near-negatives']) texts.push(...NEAR_NEGATIVES.map((w) => [w, OTHER] as [string, number]));
+  if (values.negatives === 'near') texts.push(...NEAR_NEGATIVES.map((w) => [w, OTHER] as [string, number]));
   const x: Float32Array[] = [];
   const y: number[] = [];
   const started = Date.now();
@@ -207,7 +214,7 @@ function train(x: Float32Array[], y: number[], hidden: number, epochs: number): 
     console.log(`epoch ${epoch}: loss ${(loss / fit.length).toFixed(3)}, held-out examples ${((100 * right) / held.length).toFixed(1)} % right`);
   }
   const trainedOn =
-    `espeak-ng voices ${VOICES.join(', ')} with variants ${VARIANTS.join(', ')}; the commands and ${OTHER_WORDS.length}${values['near-negatives'] ? ` + ${NEAR_NEGATIVES.length} near` : ''} other words and phrases; ` +
+    `espeak-ng voices ${VOICES.join(', ')} with variants ${VARIANTS.join(', ')}; the commands and ${OTHER_WORDS.length}${values.negatives === 'near' ? ` + ${NEAR_NEGATIVES.length} near` : ''} other words and phrases; ` +
     `speeds 155/190, pitches 42/58, wideband and 8 kHz headset band; clean or white/pink/babble noise at 5–20 dB SNR; ${x.length} examples, ${hidden} hidden units, ${epochs} epochs (npm run bench:voice-model)`;
   return packKeywordModel({ hidden, mean, scale, w1, b1, w2, b2 }, trainedOn);
 }
