@@ -5,6 +5,9 @@
  *   decide -> seal (seq, time, hash) -> apply to the in-memory state -> queue
  * flush (next turn of the event loop, for everything queued meanwhile):
  *   one SQLite transaction (one fsync) -> broadcast -> resolve the callers
+ *   Up to two transactions are handed to the writer thread at once, so it starts
+ *   the next as soon as one is on disk instead of waiting for this thread to hear
+ *   back; they complete in order.
  *
  * Callers (HTTP handlers, stream commands) answer only after their events are
  * committed. Grouping the commits is what lets durable ingest keep up with a
@@ -67,6 +70,9 @@ export interface HubCoreOptions {
   now?: () => number;
 }
 
+/** Transactions handed to the writer at once (it works through them in order). */
+const MAX_IN_FLIGHT = 2;
+
 export class HubCore {
   state: EngineState = createEngineState();
   readonly engineConfig: EngineConfig;
@@ -76,7 +82,10 @@ export class HubCore {
   /** The last seq sealed, including events not yet committed. */
   private sealedSeq: number;
   private pending: PendingBatch = emptyBatch();
-  private inFlight: PendingBatch | undefined;
+  /** Handed to the writer, oldest first (at most MAX_IN_FLIGHT). */
+  private inFlight: PendingBatch[] = [];
+  /** Bumped when a commit fails: completions of batches sent before that are void. */
+  private generation = 0;
   private committed: number;
   private flushScheduled = false;
   private readonly idleWaiters: (() => void)[] = [];
@@ -157,7 +166,7 @@ export class HubCore {
     // A command answers once everything sealed before it is on disk; even one that
     // changed nothing, so a repeated notification is never answered 2xx before the
     // first copy is durable.
-    const batch = this.pending.events.length > 0 ? this.pending : this.inFlight;
+    const batch = this.pending.events.length > 0 ? this.pending : this.inFlight.at(-1);
     if (!batch) return Promise.resolve(outcome());
     return new Promise<void>((resolve, reject) => {
       batch.waiters.push({ resolve, reject });
@@ -166,29 +175,33 @@ export class HubCore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled || this.inFlight) return;
+    if (this.flushScheduled || this.inFlight.length >= MAX_IN_FLIGHT) return;
     this.flushScheduled = true;
     queueMicrotask(() => void this.flush());
   }
 
   /**
-   * Commits everything queued, one transaction at a time. While a commit is on
-   * disk, new events queue up and go together in the next one (group commit).
+   * Commits everything queued as one transaction. While commits are on disk, new
+   * events queue up and go together in the next one (group commit).
    */
   private async flush(): Promise<void> {
     this.flushScheduled = false;
-    if (this.inFlight || this.pending.events.length === 0) return;
+    if (this.inFlight.length >= MAX_IN_FLIGHT || this.pending.events.length === 0) return;
     const batch = this.pending;
     this.pending = emptyBatch();
-    this.inFlight = batch;
+    this.inFlight.push(batch);
+    const generation = this.generation;
+    let failure: unknown;
     try {
       await this.store.append(batch.events, batch.rows);
     } catch (err) {
-      this.inFlight = undefined;
-      this.failCommit(batch, err);
-      return;
+      failure = err ?? new Error('commit failed');
     }
-    this.inFlight = undefined;
+    // An earlier batch failed meanwhile: this one was chained onto it, and its callers have been answered.
+    if (generation !== this.generation) return;
+    if (failure !== undefined) return this.failCommit(failure);
+    // The writer completes in order, so this is the oldest batch in flight.
+    this.inFlight.shift();
     this.committed = batch.events[batch.events.length - 1]?.seq ?? this.committed;
     for (const b of batch.broadcasts) {
       this.replay.push(b);
@@ -196,7 +209,7 @@ export class HubCore {
     }
     for (const w of batch.waiters) w.resolve();
     if (this.pending.events.length > 0) this.scheduleFlush();
-    else this.releaseIdleWaiters();
+    else if (this.inFlight.length === 0) this.releaseIdleWaiters();
   }
 
   /**
@@ -204,14 +217,17 @@ export class HubCore {
    * events were chained onto the failed ones). Callers get an error (5xx: senders
    * retry), memory is rebuilt from disk, and listeners are told to start over.
    */
-  private failCommit(batch: PendingBatch, err: unknown): void {
-    const later = this.pending;
+  private failCommit(err: unknown): void {
+    const voided = [...this.inFlight, this.pending];
+    this.inFlight = [];
     this.pending = emptyBatch();
-    this.log.error('commit failed; rebuilding state from the log', { err, events: batch.events.length + later.events.length });
+    this.generation++;
+    this.log.error('commit failed; rebuilding state from the log', { err, events: voided.reduce((n, b) => n + b.events.length, 0) });
     const fault = new HubFault('could not store the events', { cause: err });
-    for (const w of [...batch.waiters, ...later.waiters]) w.reject(fault);
+    for (const b of voided) for (const w of b.waiters) w.reject(fault);
     this.rebuild();
     for (const listener of this.resetListeners) listener();
+    this.releaseIdleWaiters();
   }
 
   private releaseIdleWaiters(): void {
@@ -220,7 +236,7 @@ export class HubCore {
 
   /** Resolves when nothing is queued or being committed. */
   idle(): Promise<void> {
-    if (!this.inFlight && this.pending.events.length === 0) return Promise.resolve();
+    if (this.inFlight.length === 0 && this.pending.events.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 

@@ -34,3 +34,33 @@ it('a failed commit answers 503, restarts stream clients, and leaves memory matc
   await t.hub.close();
   expect(verifyChain(t.dataDir)).toMatchObject({ ok: true, rows: 4 });
 });
+
+it('a commit that fails with another queued behind it fails both callers, and memory still matches the disk', async () => {
+  t = await startTestHub();
+  expect((await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'a', status: 'firing' }], 'Kept'))).status).toBe(200);
+  // The first commit fails, but only after a second webhook has been sealed onto it and handed to the writer.
+  const store = (t.hub.core as unknown as { store: { append: (...args: unknown[]) => Promise<void> } }).store;
+  const append = store.append.bind(store);
+  let release!: () => void;
+  const second = new Promise<void>((resolve) => (release = resolve));
+  let calls = 0;
+  store.append = (...args: unknown[]) => {
+    calls++;
+    if (calls === 1) return second.then(() => Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })));
+    release();
+    store.append = append;
+    return append(...args);
+  };
+  const [one, two] = await Promise.all([
+    t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'b', status: 'firing' }], 'Lost one')),
+    new Promise((r) => setTimeout(r, 20)).then(() => t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'c', status: 'firing' }], 'Lost two'))),
+  ]);
+  expect(calls).toBe(2);
+  expect([one.status, two.status]).toEqual([503, 503]);
+  const titles = (await t.get('/api/v1/incidents')).body.incidents.map((i: { title: string }) => i.title);
+  expect(titles).toEqual(['Kept']);
+  const retried = await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'b', status: 'firing' }], 'Lost one'));
+  expect(retried.body).toMatchObject({ incidentId: 2, incidentStatus: 'triggered' });
+  await t.hub.close();
+  expect(verifyChain(t.dataDir)).toMatchObject({ ok: true, rows: 4 });
+});

@@ -138,4 +138,53 @@ describe('event log writer thread', () => {
     cleanup = [];
     expect(verifyChain(dir)).toMatchObject({ ok: true, rows });
   });
+
+  it('appends may overlap: they settle in order, and one queued behind a failed one is refused too (it was chained onto it)', async () => {
+    const dir = tempDir();
+    const store = await EventStore.open(dir);
+    cleanup.push(() => store.close());
+    // Two at once, both fine: written and settled in the order made.
+    const a = store.seal(drafts(2), '2026-11-21T10:00:00.000Z', store.lastSeq);
+    const b = store.seal(drafts(3), '2026-11-21T10:00:01.000Z', a.seq);
+    const settled: string[] = [];
+    await Promise.all([store.append(a.events, a.rows).then(() => settled.push('a')), store.append(b.events, b.rows).then(() => settled.push('b'))]);
+    expect(settled).toEqual(['a', 'b']);
+    expect(store.lastSeq).toBe(5);
+    const head = { seq: store.lastSeq, hash: store.lastHash };
+    // The first of two fails (its second row reuses seq 5): the one behind it, sealed after it, must not land.
+    const clash = store.seal(drafts(2), '2026-11-21T10:01:00.000Z', 5);
+    const behind = store.seal(drafts(2), '2026-11-21T10:01:01.000Z', clash.seq);
+    const failed = store.append([clash.events[0]!, { ...clash.events[1]!, seq: 5 }], clash.rows);
+    const queued = store.append(behind.events, behind.rows);
+    await expect(failed).rejects.toThrow(/UNIQUE|constraint/i);
+    await expect(queued).rejects.toThrow(/starts at seq 8, expected 6/);
+    expect({ seq: store.lastSeq, hash: store.lastHash }).toEqual(head);
+    // Sealed again from the last commit, the chain goes on.
+    const next = store.seal(drafts(1), '2026-11-21T10:02:00.000Z', store.lastSeq);
+    await store.append(next.events, next.rows);
+    await store.close();
+    cleanup = [];
+    expect(verifyChain(dir)).toMatchObject({ ok: true, rows: 6 });
+  });
+
+  it('after a writer dies, appends made at once share one replacement', async () => {
+    const dir = tempDir();
+    const store = await EventStore.open(dir);
+    cleanup.push(() => store.close());
+    const writer = () => (store as unknown as { writer: { worker: { terminate(): Promise<number>; threadId: number } } }).writer.worker;
+    const before = writer().threadId;
+    await writer().terminate();
+    const a = store.seal(drafts(2), '2026-11-21T10:00:00.000Z', store.lastSeq);
+    const b = store.seal(drafts(2), '2026-11-21T10:00:01.000Z', a.seq);
+    await Promise.all([store.append(a.events, a.rows), store.append(b.events, b.rows)]);
+    expect(writer().threadId).not.toBe(before);
+    const replacement = writer().threadId;
+    const c = store.seal(drafts(1), '2026-11-21T10:00:02.000Z', store.lastSeq);
+    await store.append(c.events, c.rows);
+    expect(writer().threadId).toBe(replacement);
+    expect(store.lastSeq).toBe(5);
+    await store.close();
+    cleanup = [];
+    expect(verifyChain(dir)).toMatchObject({ ok: true, rows: 5 });
+  });
 });

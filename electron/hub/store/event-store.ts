@@ -102,6 +102,8 @@ export class EventStore {
     this.head = head;
   }
 
+  private restarting: Promise<void> | undefined;
+
   static async open(dataDir: string): Promise<EventStore> {
     mkdirSync(dataDir, { recursive: true });
     const file = join(dataDir, DB_FILE);
@@ -110,7 +112,7 @@ export class EventStore {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;');
       db.exec(SCHEMA);
       const head = readLastRow(db);
-      return new EventStore(db, file, await EventWriter.start(file, head.hash), head);
+      return new EventStore(db, file, await EventWriter.start(file, head), head);
     } catch (err) {
       db.close();
       throw err;
@@ -140,8 +142,10 @@ export class EventStore {
 
   /**
    * Chains, writes and commits sealed events in one transaction (one fsync), on
-   * the writer thread. Rejects, writing nothing, on failure. Callers must not
-   * start another append before this one settles.
+   * the writer thread. Rejects, writing nothing, on failure. Appends may overlap:
+   * they are written and settle in the order they were made, and one that fails
+   * fails those after it (the writer refuses a batch that does not continue the
+   * last committed seq).
    */
   async append(events: readonly HubEvent[], rows: readonly SealedRow[]): Promise<void> {
     if (events.length === 0) return;
@@ -154,10 +158,16 @@ export class EventStore {
       dataJson: (rows[i] as SealedRow).dataJson,
       ...eventHashParts(e),
     }));
-    if (this.writer.failure) {
-      // The writer thread died (a crash, not a refused transaction): start another from what is on disk.
-      this.head = readLastRow(this.db);
-      this.writer = await EventWriter.start(this.file, this.head.hash);
+    if (this.writer.failure || this.restarting) {
+      // The writer thread died (a crash, not a refused transaction): start another from
+      // what is on disk — one, however many appends are waiting for it.
+      this.restarting ??= (async () => {
+        this.head = readLastRow(this.db);
+        this.writer = await EventWriter.start(this.file, this.head);
+      })().finally(() => {
+        this.restarting = undefined;
+      });
+      await this.restarting;
     }
     try {
       const hash = await this.writer.append(writerRows);

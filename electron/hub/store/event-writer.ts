@@ -47,6 +47,7 @@ let begin;
 let commit;
 let rollback;
 let prev = workerData.headHash;
+let lastSeq = workerData.headSeq;
 try {
   db = new Database(workerData.file);
   // FULL: the WAL is fsynced at every commit, so an acknowledged (2xx) event
@@ -70,6 +71,9 @@ parentPort.on('message', (msg) => {
   let hash = prev;
   let open = false;
   try {
+    // Batches may be queued behind one that failed: those were chained onto it, so they are refused too.
+    const first = msg.rows[0].seq;
+    if (first !== lastSeq + 1) throw Object.assign(new Error('batch starts at seq ' + first + ', expected ' + (lastSeq + 1) + ' (an earlier batch failed)'), { code: 'EARSHOT_OUT_OF_SEQUENCE' });
     begin.run();
     open = true;
     for (const row of msg.rows) {
@@ -80,6 +84,7 @@ parentPort.on('message', (msg) => {
     setHead.run(msg.rows[msg.rows.length - 1].seq + ':' + hash);
     commit.run();
     prev = hash;
+    lastSeq = msg.rows[msg.rows.length - 1].seq;
     parentPort.postMessage({ id: msg.id, ok: true, hash });
   } catch (err) {
     if (open) {
@@ -91,8 +96,8 @@ parentPort.on('message', (msg) => {
 `;
 
 /**
- * Owns the worker. One append at a time (the caller's contract, as before);
- * the worker keeps the chain's head and only advances it on a commit.
+ * Owns the worker. Appends may be queued: the worker takes them in order, keeps
+ * the chain's head and only advances it on a commit.
  */
 export class EventWriter {
   private readonly worker: Worker;
@@ -118,10 +123,10 @@ export class EventWriter {
     worker.on('exit', (code) => fail(new Error(`the event writer thread exited (${code})`)));
   }
 
-  /** Starts the worker on `file`, continuing the chain from `headHash`. Rejects if it cannot open the database. */
-  static async start(file: string, headHash: string): Promise<EventWriter> {
+  /** Starts the worker on `file`, continuing the chain from `head`. Rejects if it cannot open the database. */
+  static async start(file: string, head: { seq: number; hash: string }): Promise<EventWriter> {
     const libsqlPath = createRequire(import.meta.url).resolve('libsql');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, headHash, libsqlPath } });
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, headHash: head.hash, headSeq: head.seq, libsqlPath } });
     const writer = new EventWriter(worker);
     try {
       await writer.request(0, undefined);
