@@ -18,7 +18,12 @@
  *    for this series scores low, however noisy the series is.
  * 4. New range (the "spatial anomaly" of Numenta's NAB runner, computed online):
  *    a value beyond everything seen so far, by a margin, scores 0.9999.
- * 5. After an alarm the output is damped for a while: one episode, one alarm.
+ * 5. New shape: the last few values, each placed in one of a few bands of the range
+ *    seen so far, form a pattern; a pattern never seen before, while the likelihood
+ *    is already high, scores as an alarm (the sequence idea behind HTM and ARTime, in
+ *    a table of a few hundred counts: a series moving through its usual values in an
+ *    unusual order, which a point prediction forgives).
+ * 6. After an alarm the output is damped for a while: one episode, one alarm.
  */
 
 export interface DetectorOptions {
@@ -51,6 +56,14 @@ export interface DetectorOptions {
   refractory: number;
   /** What counts as an alarm for the refractory period (and the pre-declared threshold). */
   alarmAt: number;
+  /** Values per shape (0: no shape channel), and bands the range is cut into for them. */
+  shapeLength: number;
+  shapeBands: number;
+  /** Points seen before a new shape counts, and the likelihood it needs to count (alone, new shapes are common). */
+  shapeWarmup: number;
+  shapeGate: number;
+  /** What a new shape scores. */
+  shapeScore: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
@@ -69,6 +82,11 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   shortWindow: 12,
   refractory: 100,
   alarmAt: 0.97,
+  shapeLength: 3,
+  shapeBands: 5,
+  shapeWarmup: 1_000,
+  shapeGate: 0.9,
+  shapeScore: 0.98,
 };
 
 const DAY_MS = 86_400_000;
@@ -147,6 +165,10 @@ export class StreamingDetector {
   private readonly recent: Float64Array;
   private recentSum = 0;
   private quiet = 0;
+  /** Times each shape was seen (shapeBands ** shapeLength counts), and the current shape's code. */
+  private readonly shapes: Uint32Array;
+  private shape = 0;
+  private shapeFill = 0;
   /** The prediction and error scale used for the last point (for `expected`). */
   private lastCentre = 0;
   private lastSpread = 0;
@@ -156,6 +178,7 @@ export class StreamingDetector {
     if (this.o.dailyBuckets > 0) this.seasons.push(new Season(DAY_MS, this.o.dailyBuckets));
     if (this.o.weeklyBucketsPerDay > 0) this.seasons.push(new Season(7 * DAY_MS, 7 * this.o.weeklyBucketsPerDay));
     this.recent = new Float64Array(this.o.shortWindow);
+    this.shapes = new Uint32Array(this.o.shapeLength > 0 ? this.o.shapeBands ** this.o.shapeLength : 0);
   }
 
   /** The range the detector expected for the last point (prediction ± 3 of its usual errors). */
@@ -219,6 +242,17 @@ export class StreamingDetector {
       const margin = o.rangeMargin * (this.max - this.min);
       newRange = value > this.max + margin || value < this.min - margin;
     }
+    // 5. The shape of the last few values, in bands of the range seen so far (before this point widens it).
+    let newShape = false;
+    if (o.shapeLength > 0 && this.max > this.min) {
+      const band = Math.max(0, Math.min(o.shapeBands - 1, Math.floor(((value - this.min) / (this.max - this.min)) * o.shapeBands)));
+      this.shape = (this.shape * o.shapeBands + band) % this.shapes.length;
+      if (this.shapeFill < o.shapeLength) this.shapeFill++;
+      if (this.shapeFill === o.shapeLength) {
+        newShape = this.n > o.shapeWarmup && this.shapes[this.shape] === 0;
+        if ((this.shapes[this.shape] as number) < 0xffffffff) this.shapes[this.shape] = (this.shapes[this.shape] as number) + 1;
+      }
+    }
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
 
@@ -234,8 +268,9 @@ export class StreamingDetector {
     this.surpriseMean += a * s;
     this.surpriseVar = (1 - a) * (this.surpriseVar + a * s * s);
     if (newRange) score = Math.max(score, 0.9999);
+    if (newShape && score >= o.shapeGate) score = Math.max(score, o.shapeScore);
 
-    // 5. One episode, one alarm.
+    // 6. One episode, one alarm.
     if (this.n <= o.warmup) return Math.min(score, 0.5);
     if (this.quiet > 0) {
       this.quiet--;

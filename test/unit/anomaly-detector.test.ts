@@ -82,6 +82,20 @@ describe('streaming detector', () => {
     });
   });
 
+  it('notices its usual values in an unusual order: a pair of spikes where there is always one (a new shape)', () => {
+    // Spikes at 0 and 6 of every 100 points, as in NAB's art_increase_spike_density; then more of them, two in a row.
+    const extra = new Set([2005, 2010, 2015]);
+    const alarmsWith = (options: ConstructorParameters<typeof StreamingDetector>[0]) => {
+      const d = new StreamingDetector(options);
+      const alarms: number[] = [];
+      for (let i = 0; i < 3_000; i++) if (d.update(i % 100 === 0 || i % 100 === 6 || extra.has(i) ? 20 : 0) >= 0.97) alarms.push(i);
+      return alarms;
+    };
+    expect(alarmsWith({})).toEqual([2006]);
+    // Every value is one it has seen thousands of times, and the burst alone is not surprising enough.
+    expect(alarmsWith({ shapeLength: 0 })).toEqual([]);
+  });
+
   it('normalCdf is accurate', () => {
     expect(normalCdf(0)).toBeCloseTo(0.5, 7);
     expect(normalCdf(1.96)).toBeCloseTo(0.975, 3);
