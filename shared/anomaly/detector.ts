@@ -19,10 +19,11 @@
  * 4. New range (the "spatial anomaly" of Numenta's NAB runner, computed online):
  *    a value beyond everything seen so far, by a margin, scores 0.9999.
  * 5. New shape: the last few values, each placed in one of a few bands of the range
- *    seen so far, form a pattern; a pattern never seen before, while the likelihood
- *    is already high, scores as an alarm (the sequence idea behind HTM and ARTime, in
- *    a table of a few hundred counts: a series moving through its usual values in an
- *    unusual order, which a point prediction forgives).
+ *    seen so far, form a pattern; so do the last few moves (down, flat or up by a
+ *    usual deviation). A pattern never seen before, while the likelihood is already
+ *    high, scores as an alarm (the sequence idea behind HTM and ARTime, in tables of
+ *    a few hundred counts: a series moving through its usual values in an unusual
+ *    order, or in an unusual rhythm, which a point prediction forgives).
  * 6. After an alarm the output is damped for a while: one episode, one alarm.
  */
 
@@ -64,6 +65,9 @@ export interface DetectorOptions {
   shapeGate: number;
   /** What a new shape scores. */
   shapeScore: number;
+  /** Moves per movement pattern (0: none), and how far (in usual deviations) a move must go to count as up or down. */
+  moveLength: number;
+  moveStep: number;
 }
 
 export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
@@ -87,6 +91,8 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   shapeWarmup: 1_000,
   shapeGate: 0.9,
   shapeScore: 0.98,
+  moveLength: 4,
+  moveStep: 1,
 };
 
 const DAY_MS = 86_400_000;
@@ -169,6 +175,11 @@ export class StreamingDetector {
   private readonly shapes: Uint32Array;
   private shape = 0;
   private shapeFill = 0;
+  /** The same for moves: 3 ** moveLength counts. */
+  private readonly moves: Uint32Array;
+  private move = 0;
+  private moveFill = 0;
+  private previous = NaN;
   /** The prediction and error scale used for the last point (for `expected`). */
   private lastCentre = 0;
   private lastSpread = 0;
@@ -179,6 +190,7 @@ export class StreamingDetector {
     if (this.o.weeklyBucketsPerDay > 0) this.seasons.push(new Season(7 * DAY_MS, 7 * this.o.weeklyBucketsPerDay));
     this.recent = new Float64Array(this.o.shortWindow);
     this.shapes = new Uint32Array(this.o.shapeLength > 0 ? this.o.shapeBands ** this.o.shapeLength : 0);
+    this.moves = new Uint32Array(this.o.moveLength > 0 ? 3 ** this.o.moveLength : 0);
   }
 
   /** The range the detector expected for the last point (prediction ± 3 of its usual errors). */
@@ -253,6 +265,17 @@ export class StreamingDetector {
         if ((this.shapes[this.shape] as number) < 0xffffffff) this.shapes[this.shape] = (this.shapes[this.shape] as number) + 1;
       }
     }
+    if (o.moveLength > 0 && Number.isFinite(this.previous)) {
+      const step = o.moveStep * Math.sqrt(this.variance);
+      const delta = value - this.previous;
+      this.move = (this.move * 3 + (delta > step ? 2 : delta < -step ? 0 : 1)) % this.moves.length;
+      if (this.moveFill < o.moveLength) this.moveFill++;
+      if (this.moveFill === o.moveLength) {
+        newShape ||= this.n > o.shapeWarmup && this.moves[this.move] === 0;
+        if ((this.moves[this.move] as number) < 0xffffffff) this.moves[this.move] = (this.moves[this.move] as number) + 1;
+      }
+    }
+    this.previous = value;
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
 

@@ -92,8 +92,25 @@ describe('streaming detector', () => {
       return alarms;
     };
     expect(alarmsWith({})).toEqual([2006]);
+    expect(alarmsWith({ moveLength: 0 })).toEqual([2006]); // shapes alone see it
     // Every value is one it has seen thousands of times, and the burst alone is not surprising enough.
-    expect(alarmsWith({ shapeLength: 0 })).toEqual([]);
+    expect(alarmsWith({ shapeLength: 0, moveLength: 0 })).toEqual([]);
+  });
+
+  it('notices the usual range covered in an unusual rhythm (new moves), here isolated from shapes and the likelihood gate', () => {
+    // A slow triangle 0…10…0 with a little noise; then for 60 points a square zigzag 8, 8, 2, 2 inside the same range.
+    let seed = 5;
+    const jitter = Array.from({ length: 3_000 }, () => ((seed = (seed * 48271) % 2147483647) / 2147483647 - 0.5) * 0.3);
+    const triangle = (i: number) => (i % 40 < 20 ? (i % 40) / 2 : (40 - (i % 40)) / 2);
+    const value = (i: number) => (i >= 2_000 && i < 2_060 ? (i % 4 < 2 ? 8 : 2) : triangle(i)) + (jitter[i] as number);
+    const alarmsWith = (options: ConstructorParameters<typeof StreamingDetector>[0]) => {
+      const d = new StreamingDetector({ shapeLength: 0, shapeGate: 0, ...options });
+      const alarms: number[] = [];
+      for (let i = 0; i < 3_000; i++) if (d.update(value(i)) >= 0.97) alarms.push(i);
+      return alarms;
+    };
+    expect(alarmsWith({})).toEqual([2_000]);
+    expect(alarmsWith({ moveLength: 0 })).toEqual([]);
   });
 
   it('normalCdf is accurate', () => {
