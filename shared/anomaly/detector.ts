@@ -88,7 +88,7 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   alarmAt: 0.97,
   shapeLength: 3,
   shapeBands: 5,
-  shapeWarmup: 1_000,
+  shapeWarmup: 750,
   shapeGate: 0.9,
   shapeScore: 0.98,
   moveLength: 4,
