@@ -7,10 +7,17 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../shared/canonical-json';
-import { StreamingDetector } from '../../shared/anomaly/detector';
+import { StreamingDetector, type AnomalyReason } from '../../shared/anomaly/detector';
 import type { TelemetrySample } from '../../shared/protocol/stream';
 import type { HubCore } from './hub-core';
 import type { Logger } from './log';
+
+/** The incident's `why` annotation: the value is not always outside the expected range. */
+const WHY: Record<AnomalyReason, string> = {
+  surprise: 'values far from what this series usually does, for a while',
+  range: 'a value beyond everything this series has shown',
+  shape: 'usual values in an order or rhythm this series has never shown',
+};
 
 export interface TelemetryConfig {
   maxSeriesPerDevice: number;
@@ -173,7 +180,7 @@ export class TelemetryService {
   private report(s: Series, ts: number, value: number, score: number, status: 'firing' | 'resolved'): Promise<unknown> {
     const { low, high } = s.detector.expected();
     const fmt = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
-    if (status === 'firing') s.detected = { observed: fmt(value), expected: `${fmt(low)} to ${fmt(high)}`, score: score.toFixed(3) };
+    if (status === 'firing') s.detected = { observed: fmt(value), expected: `${fmt(low)} to ${fmt(high)}`, score: score.toFixed(3), why: WHY[s.detector.reason] };
     const labels = { alertname: 'TelemetryAnomaly', device: s.device, metric: s.metric, severity: 'warning', ...s.labels };
     const at = new Date(ts).toISOString();
     return this.core

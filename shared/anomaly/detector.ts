@@ -27,6 +27,9 @@
  * 6. After an alarm the output is damped for a while: one episode, one alarm.
  */
 
+/** Why a point scored as it did: far from the prediction for a while, beyond the range seen so far, or usual values in a new order or rhythm. */
+export type AnomalyReason = 'surprise' | 'range' | 'shape';
+
 export interface DetectorOptions {
   /** Points before any score above 0.5 (the series is being learnt). */
   warmup: number;
@@ -60,7 +63,7 @@ export interface DetectorOptions {
   /** Values per shape (0: no shape channel), and bands the range is cut into for them. */
   shapeLength: number;
   shapeBands: number;
-  /** Points seen before a new shape counts, and the likelihood it needs to count (alone, new shapes are common). */
+  /** Points seen before a new shape or move counts, and the likelihood it needs to count (alone, new patterns are common). */
   shapeWarmup: number;
   shapeGate: number;
   /** What a new shape scores. */
@@ -180,6 +183,8 @@ export class StreamingDetector {
   private move = 0;
   private moveFill = 0;
   private previous = NaN;
+  /** What raised the last point's score (for people reading an alarm: the value is not always outside `expected`). */
+  reason: AnomalyReason = 'surprise';
   /** The prediction and error scale used for the last point (for `expected`). */
   private lastCentre = 0;
   private lastSpread = 0;
@@ -290,8 +295,15 @@ export class StreamingDetector {
     const a = Math.max(o.surpriseAlpha, 1 / this.n);
     this.surpriseMean += a * s;
     this.surpriseVar = (1 - a) * (this.surpriseVar + a * s * s);
-    if (newRange) score = Math.max(score, 0.9999);
-    if (newShape && score >= o.shapeGate) score = Math.max(score, o.shapeScore);
+    this.reason = 'surprise';
+    if (newShape && score >= o.shapeGate && score < o.shapeScore) {
+      score = o.shapeScore;
+      this.reason = 'shape';
+    }
+    if (newRange && score < 0.9999) {
+      score = 0.9999;
+      this.reason = 'range';
+    }
 
     // 6. One episode, one alarm.
     if (this.n <= o.warmup) return Math.min(score, 0.5);

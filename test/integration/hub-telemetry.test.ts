@@ -35,7 +35,7 @@ describe('telemetry into the hub', () => {
     const opened = Date.parse(detail.alerts[0].startsAt);
     expect(opened).toBeGreaterThanOrEqual(rows[3374]!.ts);
     expect(opened).toBeLessThanOrEqual(rows[3776]!.ts);
-    expect(detail.alerts[0].annotations).toMatchObject({ observed: expect.any(String), expected: expect.stringMatching(/ to /), score: expect.stringMatching(/^0\.9\d\d|1\.000/) });
+    expect(detail.alerts[0].annotations).toMatchObject({ observed: expect.any(String), expected: expect.stringMatching(/ to /), score: expect.stringMatching(/^0\.9\d\d|1\.000/), why: expect.stringMatching(/^(values far|a value beyond|usual values)/) });
     expect(Date.parse(detail.resolvedAt)).toBeGreaterThan(opened); // resolved after the episode (in hub time)
 
     const { series } = (await t.get('/api/v1/telemetry?device=ec2-77&metric=cpu_utilization')).body;

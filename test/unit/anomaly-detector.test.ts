@@ -93,6 +93,9 @@ describe('streaming detector', () => {
     };
     expect(alarmsWith({})).toEqual([2006]);
     expect(alarmsWith({ moveLength: 0 })).toEqual([2006]); // shapes alone see it
+    const d = new StreamingDetector();
+    for (let i = 0; i <= 2006; i++) d.update(i % 100 === 0 || i % 100 === 6 || extra.has(i) ? 20 : 0);
+    expect(d.reason).toBe('shape'); // for the incident's "why": every value was in range
     // Every value is one it has seen thousands of times, and the burst alone is not surprising enough.
     expect(alarmsWith({ shapeLength: 0, moveLength: 0 })).toEqual([]);
   });
