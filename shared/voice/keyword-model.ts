@@ -140,7 +140,11 @@ export function packKeywordModel(w: { hidden: number; mean: ArrayLike<number>; s
 
 /** The model's input for one utterance. */
 export function keywordFeatures(utterance: Float32Array): Float32Array {
-  const mels = melPowers(utterance);
+  return keywordFeaturesFromMels(melPowers(utterance));
+}
+
+/** The same from the utterance's mel powers (the recognizer has them already for its own features). */
+export function keywordFeaturesFromMels(mels: readonly Float64Array[]): Float32Array {
   const out = new Float32Array(INPUTS);
   if (mels.length === 0) return out;
   const logs = mels.map((m) => Float64Array.from(m, (e) => Math.log10(e + 1e-10)));
@@ -189,8 +193,8 @@ export function posterior(model: KeywordModel, x: Float32Array): Float64Array {
   return p;
 }
 
-/** What the model says about one utterance: the probability of `command`, and of "not a command". */
-export function modelOpinion(model: KeywordModel, utterance: Float32Array, command: VoiceCommand): { command: number; other: number } {
-  const p = posterior(model, keywordFeatures(utterance));
+/** What the model says about one utterance (its keyword features): the probability of `command`, and of "not a command". */
+export function modelOpinion(model: KeywordModel, features: Float32Array, command: VoiceCommand): { command: number; other: number } {
+  const p = posterior(model, features);
   return { command: p[COMMANDS.indexOf(command)] as number, other: p[OTHER] as number };
 }

@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { base64ToBytes, BASE64_PATTERN, bytesToBase64 } from '../base64';
 import { HOP, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
 import { COMMANDS, voiceCommandSchema, type VoiceCommand } from './commands';
-import { modelOpinion, type KeywordModel } from './keyword-model';
+import { keywordFeaturesFromMels, modelOpinion, type KeywordModel } from './keyword-model';
 
 export { COMMANDS, voiceCommandSchema, type VoiceCommand };
 export const TAKES_PER_COMMAND = 3;
@@ -274,7 +274,9 @@ export class CommandRecognizer {
     if (this.enrolled.length === 0) return { decision: 'reject', reason: 'not enrolled' };
     const ms = (utterance.length * 1000) / SAMPLE_RATE;
     if (ms < this.o.minMs) return { decision: 'reject', reason: 'too short' };
-    const f = mfcc(utterance);
+    // One mel analysis serves both the template features and the keyword model's input.
+    const mels = melPowers(utterance);
+    const f = mfccFromMels(mels);
     const spoken = (f.length * HOP * 1000) / SAMPLE_RATE;
     if (spoken < this.o.minMs) return { decision: 'reject', reason: 'too short' };
     if (spoken > this.o.maxMs) return { decision: 'reject', reason: 'too long' };
@@ -308,7 +310,7 @@ export class CommandRecognizer {
     // The worst stretch against the closest take of the winning command, relative to the user's own.
     const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band);
     const peak = worst / (peaks.get(best.command) ?? 1);
-    const model = this.model ? modelOpinion(this.model, utterance, best.command) : undefined;
+    const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
     const rule = model ? this.o.withModel : this.o.templates;
     const [wRel, wRatio, wPeak, bias] = rule.weights;
     const ln = (x: number) => Math.log(Math.max(x, 1e-6));

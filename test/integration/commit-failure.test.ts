@@ -43,18 +43,22 @@ it('a commit that fails with another queued behind it fails both callers, and me
   const append = store.append.bind(store);
   let release!: () => void;
   const second = new Promise<void>((resolve) => (release = resolve));
+  let firstHandedOver!: () => void;
+  const first = new Promise<void>((resolve) => (firstHandedOver = resolve));
   let calls = 0;
   store.append = (...args: unknown[]) => {
     calls++;
-    if (calls === 1) return second.then(() => Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })));
+    if (calls === 1) {
+      firstHandedOver();
+      return second.then(() => Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })));
+    }
     release();
     store.append = append;
     return append(...args);
   };
-  const [one, two] = await Promise.all([
-    t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'b', status: 'firing' }], 'Lost one')),
-    new Promise((r) => setTimeout(r, 20)).then(() => t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'c', status: 'firing' }], 'Lost two'))),
-  ]);
+  const sentFirst = t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'b', status: 'firing' }], 'Lost one'));
+  await first; // the first webhook's commit is with the writer; the second is sealed after it
+  const [one, two] = await Promise.all([sentFirst, t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'c', status: 'firing' }], 'Lost two'))]);
   expect(calls).toBe(2);
   expect([one.status, two.status]).toEqual([503, 503]);
   const titles = (await t.get('/api/v1/incidents')).body.incidents.map((i: { title: string }) => i.title);

@@ -5,7 +5,10 @@
  */
 import { parseKeywordModel, type KeywordModel } from '../../../shared/voice/keyword-model';
 
-export async function loadBundledKeywordModel(): Promise<KeywordModel> {
-  const file = await import('../../../resources/voice/keyword-model.json');
-  return parseKeywordModel(file.default);
+let loaded: Promise<KeywordModel> | undefined;
+
+/** Loaded and validated once; every voice controller (one per settings change) shares it. */
+export function loadBundledKeywordModel(): Promise<KeywordModel> {
+  loaded ??= import('../../../resources/voice/keyword-model.json').then((file) => parseKeywordModel(file.default));
+  return loaded;
 }

@@ -76,7 +76,7 @@ function solve(A: number[][], b: number[]): number[] {
   return M.map((row, i) => (row[n] as number) / (row[i] as number));
 }
 for (let iter = 0; iter < 50; iter++) {
-  const g = new Array<number>(dims).fill(1e-3 * 0);
+  const g = new Array<number>(dims).fill(0);
   const H = Array.from({ length: dims }, (_, i) => Array.from({ length: dims }, (_, j) => (i === j ? 1e-3 : 0)));
   Z.forEach((z, i) => {
     const s = z.reduce((a, v, j) => a + v * (w[j] as number), 0);
