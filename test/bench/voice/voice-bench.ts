@@ -112,7 +112,7 @@ for (const [u, voice] of users.entries()) {
             const r = render({ text: c, voice, speed, pitch, band, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
             clips++;
             const heard = listen(rec, r.samples, r.speechEnd);
-            if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision) });
+            if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision), latencyMs: heard.map((x) => x.latencyMs) });
             const pc = perCommand.get(c) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 };
             perCommand.set(c, pc);
             pc.n++;
