@@ -1,62 +1,89 @@
 /**
  * A small keyword model shipped with Earshot: a second opinion, next to the user's
- * own takes, that stays useful in noise. It was trained here on generated speech
- * (espeak-ng voices none of the benchmark's speakers, other words, noise) by
- * `npm run bench:voice-model`; nothing is downloaded at run time.
+ * own takes, that stays useful in noise — competing voices included. It was trained
+ * here on generated speech (espeak-ng voices none of the benchmark's speakers, other
+ * words, noise) by `npm run bench:voice-model`; nothing is downloaded at run time.
  *
- * Input: log-mel energies of the utterance the VAD cut, mean-normalised per band,
- * resampled to 32 frames (24 × 32). Model: one hidden ReLU layer, softmax over the
- * five commands and "other".
+ * Input: the log-mel energies (24 bands, 10 ms frames) of the utterance the VAD cut,
+ * each band less its mean over the utterance (the microphone's colour cancels out), as
+ * many frames as there are — no resampling. Model: a stack of 1-D convolutions over
+ * time (ReLU, some halving the frame rate), the strongest response of each channel
+ * anywhere in the utterance, then a softmax over the five commands and "other". Taking
+ * the strongest response rather than a fixed grid makes it indifferent to where the
+ * word sits in the segment: when the VAD runs a word on into the voices around it, the
+ * word is still the word.
  *
  * The file is JSON validated by one schema when loaded (it is an input like any
- * other); weights are base64 — float32, the big input layer int8 with a scale per
- * hidden unit — so it stays small (about 140 KB with 128 hidden units).
+ * other); weights are base64 — convolutions int8 with a float32 scale per output
+ * channel, everything else float32.
  */
 import { z } from 'zod';
 import { base64ToBytes, BASE64_PATTERN, bytesToBase64 } from '../base64';
 import { melPowers } from './features';
 import { COMMANDS, type VoiceCommand } from './commands';
 
-export const FRAMES = 32;
 export const BANDS = 24;
-export const INPUTS = BANDS * FRAMES;
 export const CLASSES = COMMANDS.length + 1; // + "other"
 export const OTHER = COMMANDS.length;
 export const KEYWORD_MODEL_FORMAT = 'earshot-keyword-model';
+const MAX_CHANNELS = 512;
+const MAX_KERNEL = 15;
+const MAX_LAYERS = 12;
 
 const b64 = z.string().max(4_000_000).regex(BASE64_PATTERN, 'expected base64');
 
+const convSchema = z.object({
+  /** Output channels; the input channels are the previous layer's (BANDS for the first). */
+  channels: z.number().int().min(1).max(MAX_CHANNELS),
+  /** Odd, centred, zero-padded ("same"). */
+  kernel: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_KERNEL)
+    .refine((k) => k % 2 === 1, 'must be odd'),
+  /** 2: after the ReLU, the larger of each pair of frames (half the frames; an odd last one is dropped). */
+  pool: z.union([z.literal(1), z.literal(2)]),
+  /** int8 [out][in][kernel], times a float32 scale per output channel. */
+  weights: b64,
+  scale: b64,
+  bias: b64,
+});
+
 export const keywordModelFileSchema = z.object({
   format: z.literal(KEYWORD_MODEL_FORMAT),
-  version: z.literal(1),
+  version: z.literal(2),
   /** Output order: the commands, then "other". */
   classes: z.tuple([z.literal(COMMANDS[0]), z.literal(COMMANDS[1]), z.literal(COMMANDS[2]), z.literal(COMMANDS[3]), z.literal(COMMANDS[4]), z.literal('other')]),
-  inputs: z.literal(INPUTS),
-  hidden: z.number().int().min(1).max(1024),
+  bands: z.literal(BANDS),
   /** How it was made (voices, words, noise), for people reading the file. */
   trainedOn: z.string().max(2_000),
-  /** float32 little-endian, per input: (x − mean) / scale. */
+  /** float32 little-endian, per band: (x − mean) / scale, after the per-utterance band means are taken off. */
   mean: b64,
   scale: b64,
-  /** Input layer, int8 [input][hidden], times a float32 scale per hidden unit. */
-  w1: b64,
-  w1Scale: b64,
-  b1: b64,
-  /** Output layer, float32 [hidden][class]. */
-  w2: b64,
-  b2: b64,
+  layers: z.array(convSchema).min(1).max(MAX_LAYERS),
+  /** Output layer, float32 [class][last layer's channels]. */
+  output: z.object({ weights: b64, bias: b64 }),
 });
 export type KeywordModelFile = z.infer<typeof keywordModelFileSchema>;
 
+export interface ConvLayer {
+  inputs: number;
+  channels: number;
+  kernel: number;
+  pool: 1 | 2;
+  /** Dequantised, [out][in][kernel]. */
+  weights: Float32Array;
+  bias: Float32Array;
+}
+
 export interface KeywordModel {
-  hidden: number;
   mean: Float32Array;
   scale: Float32Array;
-  /** Dequantised input layer, [input][hidden]. */
-  w1: Float32Array;
-  b1: Float32Array;
-  w2: Float32Array;
-  b2: Float32Array;
+  layers: ConvLayer[];
+  /** [class][channel]. */
+  outWeights: Float32Array;
+  outBias: Float32Array;
 }
 
 function floats(text: string): Float32Array {
@@ -81,6 +108,11 @@ export class KeywordModelError extends Error {
   }
 }
 
+function check(name: string, xs: Float32Array, want: number, rule = ''): void {
+  if (xs.length !== want) throw new KeywordModelError(`keyword model: ${name}: ${xs.length} values, expected ${want}${rule}`);
+  if (!xs.every(Number.isFinite)) throw new KeywordModelError(`keyword model: ${name}: not all finite`);
+}
+
 /** Validates a model file (schema, then every layer's size) and unpacks it. */
 export function parseKeywordModel(json: unknown): KeywordModel {
   const parsed = keywordModelFileSchema.safeParse(json);
@@ -89,107 +121,150 @@ export function parseKeywordModel(json: unknown): KeywordModel {
     throw new KeywordModelError(`keyword model: ${issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'}`);
   }
   const f = parsed.data;
-  const h = f.hidden;
-  const q = base64ToBytes(f.w1);
-  const model: KeywordModel = { hidden: h, mean: floats(f.mean), scale: floats(f.scale), w1: new Float32Array(q.length), b1: floats(f.b1), w2: floats(f.w2), b2: floats(f.b2) };
-  const w1Scale = floats(f.w1Scale);
-  const sizes: [string, number, number][] = [
-    ['mean', model.mean.length, INPUTS],
-    ['scale', model.scale.length, INPUTS],
-    ['w1', q.length, INPUTS * h],
-    ['w1Scale', w1Scale.length, h],
-    ['b1', model.b1.length, h],
-    ['w2', model.w2.length, h * CLASSES],
-    ['b2', model.b2.length, CLASSES],
-  ];
-  for (const [name, got, want] of sizes) if (got !== want) throw new KeywordModelError(`keyword model: ${name}: ${got} values, expected ${want} (hidden ${h})`);
-  for (const [name, xs] of Object.entries({ mean: model.mean, scale: model.scale, w1Scale, b1: model.b1, w2: model.w2, b2: model.b2 }))
-    if (!xs.every(Number.isFinite)) throw new KeywordModelError(`keyword model: ${name}: not all finite`);
-  if (!model.scale.every((s) => s > 0)) throw new KeywordModelError('keyword model: scale: must be positive');
-  for (let i = 0; i < q.length; i++) {
-    const v = q[i] as number;
-    model.w1[i] = (v >= 128 ? v - 256 : v) * (w1Scale[i % h] as number);
-  }
-  return model;
+  const mean = floats(f.mean);
+  const scale = floats(f.scale);
+  check('mean', mean, BANDS);
+  check('scale', scale, BANDS);
+  if (!scale.every((s) => s > 0)) throw new KeywordModelError('keyword model: scale: must be positive');
+  let inputs = BANDS;
+  const layers = f.layers.map((l, i): ConvLayer => {
+    const q = base64ToBytes(l.weights);
+    const size = l.channels * inputs * l.kernel;
+    if (q.length !== size) throw new KeywordModelError(`keyword model: layers.${i}.weights: ${q.length} values, expected ${size} (${l.channels} × ${inputs} × ${l.kernel})`);
+    const s = floats(l.scale);
+    const bias = floats(l.bias);
+    check(`layers.${i}.scale`, s, l.channels);
+    check(`layers.${i}.bias`, bias, l.channels);
+    const weights = new Float32Array(size);
+    const per = inputs * l.kernel;
+    for (let j = 0; j < size; j++) {
+      const v = q[j] as number;
+      weights[j] = (v >= 128 ? v - 256 : v) * (s[Math.floor(j / per)] as number);
+    }
+    const layer: ConvLayer = { inputs, channels: l.channels, kernel: l.kernel, pool: l.pool, weights, bias };
+    inputs = l.channels;
+    return layer;
+  });
+  const outWeights = floats(f.output.weights);
+  const outBias = floats(f.output.bias);
+  check('output.weights', outWeights, CLASSES * inputs, ` (${CLASSES} classes × ${inputs} channels)`);
+  check('output.bias', outBias, CLASSES);
+  return { mean, scale, layers, outWeights, outBias };
 }
 
-/** Packs trained weights ([input][hidden] and [hidden][class], as the training writes them) into the file format. */
-export function packKeywordModel(w: { hidden: number; mean: ArrayLike<number>; scale: ArrayLike<number>; w1: ArrayLike<number>; b1: ArrayLike<number>; w2: ArrayLike<number>; b2: ArrayLike<number> }, trainedOn: string): KeywordModelFile {
-  const h = w.hidden;
-  const w1Scale = new Float32Array(h);
-  for (let i = 0; i < w.w1.length; i++) w1Scale[i % h] = Math.max(w1Scale[i % h] as number, Math.abs(w.w1[i] as number) / 127);
-  for (let k = 0; k < h; k++) if (w1Scale[k] === 0) w1Scale[k] = 1;
-  const q = new Uint8Array(w.w1.length);
-  for (let i = 0; i < q.length; i++) q[i] = Math.max(-127, Math.min(127, Math.round((w.w1[i] as number) / (w1Scale[i % h] as number)))) & 0xff;
+/** Trained weights as plain numbers, in the layouts above (float, before quantisation). */
+export interface KeywordWeights {
+  mean: ArrayLike<number>;
+  scale: ArrayLike<number>;
+  layers: { channels: number; kernel: number; pool: 1 | 2; weights: ArrayLike<number>; bias: ArrayLike<number> }[];
+  output: { weights: ArrayLike<number>; bias: ArrayLike<number> };
+}
+
+/** Packs trained weights into the file format (convolutions quantised to int8 per output channel). */
+export function packKeywordModel(w: KeywordWeights, trainedOn: string): KeywordModelFile {
+  let inputs = BANDS;
+  const layers = w.layers.map((l) => {
+    const per = inputs * l.kernel;
+    const scale = new Float32Array(l.channels);
+    for (let j = 0; j < l.weights.length; j++) {
+      const o = Math.floor(j / per);
+      scale[o] = Math.max(scale[o] as number, Math.abs(l.weights[j] as number) / 127);
+    }
+    for (let o = 0; o < l.channels; o++) if (scale[o] === 0) scale[o] = 1;
+    const q = new Uint8Array(l.weights.length);
+    for (let j = 0; j < q.length; j++) q[j] = Math.max(-127, Math.min(127, Math.round((l.weights[j] as number) / (scale[Math.floor(j / per)] as number)))) & 0xff;
+    inputs = l.channels;
+    return { channels: l.channels, kernel: l.kernel, pool: l.pool, weights: bytesToBase64(q), scale: floatsToBase64(scale), bias: floatsToBase64(l.bias) };
+  });
   return {
     format: KEYWORD_MODEL_FORMAT,
-    version: 1,
+    version: 2,
     classes: [...COMMANDS, 'other'] as KeywordModelFile['classes'],
-    inputs: INPUTS,
-    hidden: h,
+    bands: BANDS,
     trainedOn,
     mean: floatsToBase64(w.mean),
     scale: floatsToBase64(w.scale),
-    w1: bytesToBase64(q),
-    w1Scale: floatsToBase64(w1Scale),
-    b1: floatsToBase64(w.b1),
-    w2: floatsToBase64(w.w2),
-    b2: floatsToBase64(w.b2),
+    layers,
+    output: { weights: floatsToBase64(w.output.weights), bias: floatsToBase64(w.output.bias) },
   };
 }
 
-/** The model's input for one utterance. */
+/** The model's input for one utterance: [frame][band], flattened. */
 export function keywordFeatures(utterance: Float32Array): Float32Array {
   return keywordFeaturesFromMels(melPowers(utterance));
 }
 
 /** The same from the utterance's mel powers (the recognizer has them already for its own features). */
 export function keywordFeaturesFromMels(mels: readonly Float64Array[]): Float32Array {
-  const out = new Float32Array(INPUTS);
-  if (mels.length === 0) return out;
-  const logs = mels.map((m) => Float64Array.from(m, (e) => Math.log10(e + 1e-10)));
+  const out = new Float32Array(mels.length * BANDS);
   const mean = new Float64Array(BANDS);
-  for (const l of logs) for (let b = 0; b < BANDS; b++) mean[b] = (mean[b] as number) + (l[b] as number) / logs.length;
-  for (let t = 0; t < FRAMES; t++) {
-    const pos = ((t + 0.5) * logs.length) / FRAMES - 0.5;
-    const a = Math.max(0, Math.min(logs.length - 1, Math.floor(pos)));
-    const c = Math.min(logs.length - 1, a + 1);
-    const w = Math.max(0, Math.min(1, pos - a));
-    const la = logs[a] as Float64Array;
-    const lc = logs[c] as Float64Array;
-    for (let b = 0; b < BANDS; b++) out[t * BANDS + b] = (1 - w) * (la[b] as number) + w * (lc[b] as number) - (mean[b] as number);
-  }
+  mels.forEach((m, t) => {
+    for (let b = 0; b < BANDS; b++) {
+      const v = Math.log10((m[b] as number) + 1e-10);
+      out[t * BANDS + b] = v;
+      mean[b] = (mean[b] as number) + v / mels.length;
+    }
+  });
+  for (let t = 0; t < mels.length; t++) for (let b = 0; b < BANDS; b++) out[t * BANDS + b] = (out[t * BANDS + b] as number) - (mean[b] as number);
   return out;
 }
 
-/** Class probabilities (commands in COMMANDS order, then "other"). */
-export function posterior(model: KeywordModel, x: Float32Array): Float64Array {
-  const { hidden } = model;
-  const h = new Float64Array(hidden);
-  h.set(model.b1);
-  for (let j = 0; j < INPUTS; j++) {
-    const xj = ((x[j] as number) - (model.mean[j] as number)) / (model.scale[j] as number);
-    if (xj === 0) continue;
-    const row = j * hidden;
-    for (let k = 0; k < hidden; k++) h[k] = (h[k] as number) + xj * (model.w1[row + k] as number);
+/** One convolution (+ ReLU, + pooling) over [channel][frame] activations. */
+function conv(layer: ConvLayer, x: Float32Array, frames: number): { y: Float32Array; frames: number } {
+  const { inputs, channels, kernel, weights, bias } = layer;
+  const pad = (kernel - 1) >> 1;
+  const y = new Float32Array(channels * frames);
+  for (let o = 0; o < channels; o++) {
+    const row = y.subarray(o * frames, (o + 1) * frames);
+    row.fill(bias[o] as number);
+    for (let i = 0; i < inputs; i++) {
+      const xi = x.subarray(i * frames, (i + 1) * frames);
+      const w = (o * inputs + i) * kernel;
+      for (let k = 0; k < kernel; k++) {
+        const wk = weights[w + k] as number;
+        if (wk === 0) continue;
+        const shift = k - pad;
+        const from = Math.max(0, -shift);
+        const to = Math.min(frames, frames - shift);
+        for (let t = from; t < to; t++) row[t] = (row[t] as number) + wk * (xi[t + shift] as number);
+      }
+    }
+    for (let t = 0; t < frames; t++) if ((row[t] as number) < 0) row[t] = 0;
   }
+  if (layer.pool === 1) return { y, frames };
+  const half = frames >> 1;
+  const pooled = new Float32Array(channels * half);
+  for (let o = 0; o < channels; o++)
+    for (let t = 0; t < half; t++) pooled[o * half + t] = Math.max(y[o * frames + 2 * t] as number, y[o * frames + 2 * t + 1] as number);
+  return { y: pooled, frames: half };
+}
+
+/** Class probabilities (commands in COMMANDS order, then "other") for one utterance's features. */
+export function posterior(model: KeywordModel, x: Float32Array): Float64Array {
+  let frames = Math.floor(x.length / BANDS);
+  // [band][frame], normalised.
+  let h: Float32Array = new Float32Array(BANDS * frames);
+  for (let t = 0; t < frames; t++)
+    for (let b = 0; b < BANDS; b++) h[b * frames + t] = ((x[t * BANDS + b] as number) - (model.mean[b] as number)) / (model.scale[b] as number);
+  for (const layer of model.layers) ({ y: h, frames } = conv(layer, h, frames));
+  // The strongest response of each channel anywhere (ReLU outputs: 0 when there are no frames left).
+  const channels = model.layers.at(-1)?.channels ?? BANDS;
+  const pooled = new Float64Array(channels);
+  for (let c = 0; c < channels; c++) for (let t = 0; t < frames; t++) pooled[c] = Math.max(pooled[c] as number, h[c * frames + t] as number);
   const p = new Float64Array(CLASSES);
   let max = -Infinity;
-  for (let c = 0; c < CLASSES; c++) {
-    let s = model.b2[c] as number;
-    for (let k = 0; k < hidden; k++) {
-      const hk = h[k] as number;
-      if (hk > 0) s += hk * (model.w2[k * CLASSES + c] as number);
-    }
-    p[c] = s;
+  for (let k = 0; k < CLASSES; k++) {
+    let s = model.outBias[k] as number;
+    for (let c = 0; c < channels; c++) s += (model.outWeights[k * channels + c] as number) * (pooled[c] as number);
+    p[k] = s;
     max = Math.max(max, s);
   }
   let z = 0;
-  for (let c = 0; c < CLASSES; c++) {
-    p[c] = Math.exp((p[c] as number) - max);
-    z += p[c] as number;
+  for (let k = 0; k < CLASSES; k++) {
+    p[k] = Math.exp((p[k] as number) - max);
+    z += p[k] as number;
   }
-  for (let c = 0; c < CLASSES; c++) p[c] = (p[c] as number) / z;
+  for (let k = 0; k < CLASSES; k++) p[k] = (p[k] as number) / z;
   return p;
 }
 

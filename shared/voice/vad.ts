@@ -7,7 +7,9 @@
  * Speech starts when a 10 ms frame is `startDb` above the floor for 3 frames running
  * (a click is not speech); it ends after `hangoverMs` below `floor + endDb` (the
  * short gaps inside a word — the stop in "ack-nowledge" — do not end it). The floor
- * falls quickly and rises slowly, so it follows steady noise but not speech.
+ * falls quickly and rises slowly, so it follows steady noise but not speech. Among
+ * other voices the end is also judged against the room's average level, so a word
+ * ends when it ends rather than when the voices around it pause.
  */
 import { HOP, SAMPLE_RATE } from './features';
 
@@ -22,9 +24,16 @@ export interface VadOptions {
   minSpeechDb: number;
   /** The first this-many ms of a window only measure the room (the listening cue plays then). */
   warmupMs: number;
+  /**
+   * Speech ends below the floor + endDb, the floor being the room at its quietest; in a
+   * room of other voices its level swings well above that, and a word would run on into
+   * them until they pause. So the end is also judged against the room's average level
+   * less this much (steady noise: its average is about its floor, nothing changes).
+   */
+  averageSlackDb: number;
 }
 
-export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150 };
+export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150, averageSlackDb: 2 };
 
 export interface SpeechSegment {
   samples: Float32Array;
@@ -40,6 +49,8 @@ export interface SpeechSegment {
 export class Vad {
   private readonly o: VadOptions;
   private floor = -70;
+  /** The room's average level (dB) outside speech, over about the last 200 ms. */
+  private average = -70;
   private frame = new Float32Array(HOP);
   private fill = 0;
   private fed = 0;
@@ -68,6 +79,7 @@ export class Vad {
   reset(): void {
     this.warm = [];
     this.floor = -70;
+    this.average = -70;
     this.fill = 0;
     this.bufLen = 0;
     this.above = 0;
@@ -103,12 +115,14 @@ export class Vad {
       this.warm.push(db);
       const sorted = [...this.warm].sort((a, b) => a - b);
       this.floor = Math.max(sorted[Math.floor(sorted.length / 2)] as number, -90);
+      this.average = this.floor;
       return null;
     }
     if (!this.inSpeech) {
       // Track the floor only outside speech: fast down, slow up (2 dB/s).
       this.floor = db < this.floor ? 0.8 * this.floor + 0.2 * db : this.floor + 0.02;
       this.floor = Math.max(this.floor, -90);
+      this.average = 0.95 * this.average + 0.05 * db;
       const threshold = Math.max(this.floor + o.startDb, o.minSpeechDb);
       this.above = db > threshold ? this.above + 1 : 0;
       if (this.above >= 3) {
@@ -136,7 +150,7 @@ export class Vad {
     // The end is judged on a 30 ms average: noise flickering a few dB over the line must not keep a word "going".
     const n = this.levels.length;
     const smooth = 10 * Math.log10(this.levels.slice(Math.max(0, n - 3)).reduce((a, l) => a + 10 ** (l / 10), 0) / Math.min(3, n));
-    const endThreshold = Math.max(this.floor + o.endDb, o.minSpeechDb - 5);
+    const endThreshold = Math.max(Math.max(this.floor, this.average - o.averageSlackDb) + o.endDb, o.minSpeechDb - 5);
     if (smooth > endThreshold) {
       this.below = 0;
       this.lastSpeech = this.fed;

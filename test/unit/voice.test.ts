@@ -38,13 +38,28 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
       expect(segs).toHaveLength(1);
       const s = segs[0]!;
       expect(Math.abs(s.start - r.speechStart)).toBeLessThan(0.12 * SAMPLE_RATE);
-      expect(Math.abs(s.end - r.speechEnd)).toBeLessThan(0.12 * SAMPLE_RATE);
+      // (In noise the word's last, weakest sound — the "dge" — may be lost in it: up to 150 ms.)
+      expect(Math.abs(s.end - r.speechEnd)).toBeLessThan((noise ? 0.15 : 0.12) * SAMPLE_RATE);
       expect(((s.detectedAt - r.speechEnd) * 1000) / SAMPLE_RATE).toBeLessThan(250);
     }
     for (const kind of ['white', 'pink'] as const) expect(segments(noiseOnly(kind, 3, 0.1))).toEqual([]);
     // Brown noise swells slowly and can pass for speech; the recognizer must then reject it.
     const rec = new CommandRecognizer(enrol('en-us'));
     for (const s of segments(noiseOnly('brown', 3, 0.1))) expect(rec.classify(s.samples).decision).not.toBe('accept');
+  });
+
+  it('among other voices (six-talker babble, 15 dB below) a word still ends within 300 ms of its end, not when the voices pause', () => {
+    let late = 0;
+    let seed = 0;
+    for (const voice of ['en-us', 'en-gb', 'en-gb-scotland', 'en-029'])
+      for (const text of COMMANDS) {
+        const r = render({ text, voice, speed: 175, pitch: 50, noise: { kind: 'babble', snrDb: 15, seed: seed++ } });
+        const s = segments(r.samples).find((x) => !x.tooLong);
+        expect(s, `${text} (${voice}) heard`).toBeDefined();
+        if (((s!.detectedAt - r.speechEnd) * 1000) / SAMPLE_RATE > 300) late++;
+      }
+    // Judged against the quietest moments of the room alone, 12 of these 20 end late.
+    expect(late).toBeLessThanOrEqual(4);
   });
 
   it('a long sentence is cut off as too long, never taken for a command', () => {
