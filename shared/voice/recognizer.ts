@@ -54,7 +54,8 @@ export type Enrolment = z.infer<typeof enrolmentSchema>;
  * (lower is better for all three) and, with the keyword model, the model's probability of that
  * command and of "not a command" — as `w · [ln relative, ln ratio, ln peak, 1]`
  * (+ `m · [ln p(command), ln p(other)]`). The weights are fitted, not designed: with the model,
- * `relative` gets almost none (what it says, the model and the worst stretch say better). Accept at or above `accept`; ask "say again?" at or above `unsure`; ignore below.
+ * `relative` gets almost none (what it says, the model and the worst stretch say better).
+ * Accept at or above `accept`; ask "say again?" at or above `unsure`; ignore below.
  */
 export interface ScoreRule {
   weights: readonly [number, number, number, number];

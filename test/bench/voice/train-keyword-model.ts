@@ -12,7 +12,7 @@
  * Here: generate the examples (the log-mel frames of each VAD cut; about 2 minutes with
  * the renders cached, 10 without) into `--data`; then PyTorch trains the network
  * (train_keyword_model.py: Debian's python3-torch, `apt-get install python3-torch`;
- * about 3 minutes on two cores); then the weights are packed into the model file.
+ * about 5 minutes on two cores); then the weights are packed into the model file.
  * To ship a new model: copy it to resources/voice/, then refit the decision rule (see
  * resources/voice/README.md).
  */
@@ -157,6 +157,7 @@ function generate(dir: string): number {
   return lengths.length;
 }
 
+if (!existsSync(values.python)) throw new Error(`--python ${values.python}: not found; training needs a Python with PyTorch (apt-get install python3-torch)`);
 const examples = generate(values.data);
 const weightsFile = join(values.data, 'weights.json');
 const channels = values.channels.split(',').map(Number);
