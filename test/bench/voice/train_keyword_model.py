@@ -100,7 +100,7 @@ by_length = np.argsort(lengths, kind='stable')  # batches of similar length: lit
 held = np.arange(len(seqs)) % 20 == 0
 started = time.time()
 for epoch in range(a.epochs):
-    chunks = [c for c in (by_length[i:i + 64] for i in range(0, len(seqs), 64))]
+    chunks = [by_length[i:i + 64] for i in range(0, len(seqs), 64)]
     rng.shuffle(chunks)
     total = 0.0
     net.train()
