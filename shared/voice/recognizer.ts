@@ -51,15 +51,24 @@ export type Enrolment = z.infer<typeof enrolmentSchema>;
 /**
  * How sure: a logistic score over measures of the best command — its distance relative to the
  * user's own spread, its ratio to the runner-up, its worst stretch relative to the user's own
- * (lower is better for all three) and, with the keyword model, the model's probability of that
- * command and of "not a command" — as `w · [ln relative, ln ratio, ln peak, 1]`
- * (+ `m · [ln p(command), ln p(other)]`). The weights are fitted, not designed: with the model,
- * `relative` gets almost none (what it says, the model and the worst stretch say better).
- * Accept at or above `accept`; ask "say again?" at or above `unsure`; ignore below.
+ * (lower is better for all three), its length against the user's takes and, with the keyword
+ * model, the model's probability of that command and of "not a command" — as
+ * `w · [ln relative, ln ratio, ln peak, 1] + length · ln length`
+ * (+ `m · [ln p(command), ln p(other)]`), plus an offset for the command it names. The weights
+ * are fitted, not designed: with the model, `relative` gets almost none (what it says, the model
+ * and the worst stretch say better). Accept at or above `accept`; ask "say again?" at or above
+ * `unsure`; ignore below.
  */
 export interface ScoreRule {
   weights: readonly [number, number, number, number];
   model: readonly [number, number];
+  length: number;
+  /**
+   * Added to the score of each command: one line for all five over-accepts the commands that
+   * everyday words contain ("acknowledgement", "knowledge") and under-accepts the ones few
+   * words resemble, so each command gets its own share of the false-accept budget.
+   */
+  perCommand: Readonly<Record<VoiceCommand, number>>;
   accept: number;
   unsure: number;
 }
@@ -85,8 +94,22 @@ export interface RecognizerOptions {
  * at ≤ 5 %.
  */
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
-  templates: { weights: [0.3041, -0.8479, -2.0882, 0.9926], model: [0, 0], accept: 1.9436, unsure: 1.0711 },
-  withModel: { weights: [0.0052, -0.1108, -3.3597, 0.6055], model: [1.1741, -0.4954], accept: 3.7468, unsure: 1.5416 },
+  templates: {
+    weights: [-0.5795, -0.9061, -1.0985, 1.2041],
+    model: [0, 0],
+    length: -0.0993,
+    perCommand: { acknowledge: 0.1276, snooze: 0.9906, resolve: -0.3213, repeat: 0.7847, cancel: -1.0765 },
+    accept: 1.4947,
+    unsure: 1.0025,
+  },
+  withModel: {
+    weights: [0.5003, -0.6809, -1.9375, 0.5683],
+    model: [0.6174, -0.3227],
+    length: -1.0111,
+    perCommand: { acknowledge: -0.8963, snooze: 2.233, resolve: -0.1874, repeat: 0.236, cancel: -0.8195 },
+    accept: 3.2376,
+    unsure: 2.1534,
+  },
   ambiguousRatio: 0.8,
   minMs: 150,
   maxMs: 1_800,
@@ -100,8 +123,8 @@ export interface ModelOpinion {
 }
 
 export type Decision =
-  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number; model?: ModelOpinion }
-  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; score?: number; snrDb?: number; model?: ModelOpinion };
+  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; /** Frames over the median of the user's takes of the command. */ length: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number; model?: ModelOpinion }
+  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; length?: number; score?: number; snrDb?: number; model?: ModelOpinion };
 
 /**
  * Length-normalised DTW distance (Sakoe–Chiba band). Local costs are squared
@@ -312,15 +335,18 @@ export class CommandRecognizer {
     const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band);
     const peak = worst / (peaks.get(best.command) ?? 1);
     const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
+    // How long the utterance is against the user's takes of that command ("acknowledgement" runs on).
+    const lengths = templates.filter((t) => t.command === best.command).map((t) => t.f.length);
+    const length = f.length / ([...lengths].sort((a, b) => a - b)[Math.floor(lengths.length / 2)] ?? f.length);
     const rule = model ? this.o.withModel : this.o.templates;
     const [wRel, wRatio, wPeak, bias] = rule.weights;
     const ln = (x: number) => Math.log(Math.max(x, 1e-6));
-    let score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + bias;
+    let score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + rule.length * ln(length) + bias + rule.perCommand[best.command];
     if (model) score += rule.model[0] * ln(model.command) + rule.model[1] * ln(model.other);
-    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb, ...(model ? { model } : {}) };
+    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb, length, ...(model ? { model } : {}) };
     if (score >= rule.accept) return { decision: 'accept', ...base };
     if (score >= rule.unsure) return { decision: 'unsure', ...base };
-    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb, ...(model ? { model } : {}) };
+    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb, length, ...(model ? { model } : {}) };
   }
 
   /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */

@@ -155,4 +155,31 @@ describe.skipIf(missing !== null)(`the shipped keyword model${missing ? ` (skipp
       expect(withModel.classify(segment.samples, noise).decision, w).not.toBe('accept');
     }
   });
+
+  it('each command gets its own line and long words count against it: a Scottish voice in white noise at 10 dB gets 19 of 20 through (15 with one line for all)', () => {
+    // The rule fitted before per-command offsets and the length measure, for comparison.
+    const oneLine = { weights: [0.0052, -0.1108, -3.3597, 0.6055], model: [1.1741, -0.4954], length: 0, perCommand: { acknowledge: 0, snooze: 0, resolve: 0, repeat: 0, cancel: 0 }, accept: 3.7468, unsure: 1.5416 } as const;
+    const enrolment = espeakEnrolment('en-gb-scotland');
+    const shipped = new CommandRecognizer(enrolment, {}, model);
+    const before = new CommandRecognizer(enrolment, { withModel: oneLine }, model);
+    const tally = { shipped: 0, before: 0 };
+    let seed = 0;
+    for (const c of COMMANDS)
+      for (const speed of [150, 200])
+        for (const pitch of [40, 60]) {
+          const { segment, noise } = heard({ text: c, voice: 'en-gb-scotland', speed, pitch, noise: { kind: 'white', snrDb: 10, seed: seed++ } });
+          for (const [k, r] of [['shipped', shipped], ['before', before]] as const) {
+            const d = r.classify(segment.samples, noise);
+            if (d.decision !== 'accept') continue;
+            expect(d.command).toBe(c);
+            tally[k]++;
+          }
+        }
+    expect(tally.shipped).toBeGreaterThanOrEqual(18); // of 20
+    expect(tally.before).toBeLessThan(tally.shipped);
+    for (const w of ['acknowledgement', 'knowledge', 'revolve', 'snow', 'report', 'hello']) {
+      const { segment, noise } = heard({ text: w, voice: 'en-gb-scotland', speed: 175, pitch: 50, noise: { kind: 'white', snrDb: 10, seed: seed++ } });
+      expect(shipped.classify(segment.samples, noise).decision, w).not.toBe('accept');
+    }
+  });
 });
