@@ -89,9 +89,9 @@ export interface RecognizerOptions {
 
 /**
  * Both rules are fitted on the "tune" speakers of `npm run bench:voice` (never the reported "test"
- * speakers; `npm run bench:voice-fit`): logistic regression, then a search for the weights that
- * accept the most commands there at ≤ 1 % false accepts; `accept` is that score, `unsure` the one
- * at ≤ 5 %.
+ * speakers; `npm run bench:voice-fit`): logistic regression, then a search for the weights and
+ * per-command offsets that accept the most commands there at ≤ 1 % false accepts; `accept` is
+ * that score, `unsure` the one at ≤ 5 %.
  */
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
   templates: {

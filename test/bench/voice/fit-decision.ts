@@ -162,7 +162,7 @@ function lowest(maxFa: number): number {
  * search keeps any change that accepts more of them there (checked with a prototype of
  * this search on the tune speakers split in two: fitted and searched on one half, the
  * gain held on the other, 73 → 79 %; the per-command offsets and the length, checked the
- * same way on four splits, 79.5 → 84.5 %). The search is a hill climb on a step function,
+ * same way on five splits, 79.5 → 84.5 %). The search is a hill climb on a step function,
  * so it restarts from the fitted weights with several seeds and keeps the best.
  */
 const accepted = { fitted: 0, searched: 0 };
