@@ -259,6 +259,8 @@ interface Templates {
   templates: { command: VoiceCommand; f: Features }[];
   spread: Map<VoiceCommand, number>;
   peaks: Map<VoiceCommand, number>;
+  /** The median length (frames) of the user's takes of each command. */
+  frames: Map<VoiceCommand, number>;
 }
 
 /** Noise this far below the speech changes nothing worth a recomputation. */
@@ -308,7 +310,7 @@ export class CommandRecognizer {
     const level = speechLevel(utterance);
     const noiseRms = rms(noise);
     const snrDb = noise.length >= HOP * 5 && noiseRms > 0 ? Math.min(60, 20 * Math.log10(level / noiseRms)) : 60;
-    const { templates, spread, peaks } = this.templatesFor(level, noise);
+    const { templates, spread, peaks, frames } = this.templatesFor(level, noise);
     const per = new Map<VoiceCommand, number[]>();
     const nearest = new Map<VoiceCommand, { d: number; f: Features }>();
     for (const t of templates) {
@@ -336,8 +338,7 @@ export class CommandRecognizer {
     const peak = worst / (peaks.get(best.command) ?? 1);
     const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
     // How long the utterance is against the user's takes of that command ("acknowledgement" runs on).
-    const lengths = templates.filter((t) => t.command === best.command).map((t) => t.f.length);
-    const length = f.length / ([...lengths].sort((a, b) => a - b)[Math.floor(lengths.length / 2)] ?? f.length);
+    const length = f.length / (frames.get(best.command) ?? f.length);
     const rule = model ? this.o.withModel : this.o.templates;
     const [wRel, wRatio, wPeak, bias] = rule.weights;
     const ln = (x: number) => Math.log(Math.max(x, 1e-6));
@@ -374,9 +375,11 @@ export class CommandRecognizer {
     // The user's own spread per command: the median distance (and worst stretch) between their takes of it.
     const spread = new Map<VoiceCommand, number>();
     const peaks = new Map<VoiceCommand, number>();
+    const frames = new Map<VoiceCommand, number>();
     const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
     for (const c of COMMANDS) {
       const mine = templates.filter((t) => t.command === c);
+      if (mine.length) frames.set(c, median(mine.map((t) => t.f.length)));
       const ds: number[] = [];
       const ps: number[] = [];
       for (let i = 0; i < mine.length; i++)
@@ -395,6 +398,6 @@ export class CommandRecognizer {
       const typical = m.size ? median([...m.values()]) : 1;
       for (const [c, v] of m) m.set(c, Math.max(v, typical / 2, 1e-6));
     }
-    return { templates, spread, peaks };
+    return { templates, spread, peaks, frames };
   }
 }

@@ -143,9 +143,9 @@ function simulate(accept: number, unsure: number) {
   }
   return { n, ok, asked, wrong, dn, fa, perCondition };
 }
-let candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
 /** The lowest threshold accepting at most `maxFa` of the distractors (that share only falls as the threshold rises). */
 function lowest(maxFa: number): number {
+  const candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
   let lo = 0;
   let hi = candidates.length;
   while (lo < hi) {
@@ -181,24 +181,21 @@ for (let restart = 1; restart <= Number(values.restarts); restart++) {
   raw = [...fitted];
   offsets = COMMANDS.map(() => 0);
   scores = scoresWith(raw, offsets);
-  candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
   let best = accepted.fitted;
   for (let round = 0; round < Number(values.search); round++) {
-    const keep = { raw, offsets, scores, candidates };
+    const keep = { raw, offsets, scores };
     raw = raw.map((v, j) => v + gauss() * (0.1 * Math.abs(fitted[j] as number) + 0.02));
     offsets = offsets.map((v) => v + gauss() * 0.15);
     scores = scoresWith(raw, offsets);
-    candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
     const h = hits();
     if (h > best) best = h;
-    else ({ raw, offsets, scores, candidates } = keep);
+    else ({ raw, offsets, scores } = keep);
   }
   console.log(`restart ${restart}/${values.restarts}: ${best} commands accepted at the limit`);
   if (best > top.hits) top = { hits: best, raw, offsets };
 }
 ({ raw, offsets } = top);
 scores = scoresWith(raw, offsets);
-candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
 accepted.searched = top.hits;
 const accept = lowest(Number(values['max-fa']));
 const unsure = Math.min(accept, lowest(Number(values['unsure-fa'])));
