@@ -6,6 +6,11 @@
  * the recognizer. Accepted → the command, for the incident the window is about.
  * Unsure → "say again" once (the window reopens); unsure twice → give up quietly.
  * Rejected (other speech, noise) → nothing; keep listening until the window ends.
+ *
+ * A word can reach the recognizer in two pieces: over a headset's 8 kHz band the /s/ of
+ * "can-cel" (above 4 kHz) is gone, and in loud steady noise the gap it leaves outlasts the
+ * VAD's hangover. So a stretch that follows a rejected one after a short pause is also heard
+ * joined to it (the audio between included), and the better-scored of the two counts.
  */
 import { SAMPLE_RATE } from './features';
 import type { CommandRecognizer, Decision, VoiceCommand } from './recognizer';
@@ -19,7 +24,7 @@ export interface ListenerClock {
 
 export type ListenerEvent =
   | { type: 'listening'; incidentId: number | null; reason: 'announcement' | 'push-to-talk' | 'say-again' | 'test'; until: number }
-  | { type: 'heard'; decision: Decision; incidentId: number | null; decidedInMs: number; /** Samples since the window opened: end of speech, and when the VAD knew. */ speechEnd: number; detectedAt: number }
+  | { type: 'heard'; decision: Decision; incidentId: number | null; decidedInMs: number; /** Samples since the window opened: end of speech, and when the VAD knew. */ speechEnd: number; detectedAt: number; /** The decision is on this stretch joined to the rejected one before it. */ joined: boolean }
   | { type: 'command'; command: VoiceCommand; incidentId: number | null; test: boolean }
   | { type: 'say-again'; incidentId: number | null }
   | { type: 'stopped'; why: 'timeout' | 'decided' | 'cancelled' | 'gave up' | 'closed' };
@@ -28,9 +33,11 @@ export interface ListenerOptions {
   windowMs: number;
   /** How much room noise (before speech) to keep for the recognizer. */
   noiseMs: number;
+  /** A stretch that starts at most this long after a rejected one is also heard joined to it (0: never). */
+  joinGapMs: number;
 }
 
-export const LISTENER_DEFAULTS: ListenerOptions = { windowMs: 6_000, noiseMs: 500 };
+export const LISTENER_DEFAULTS: ListenerOptions = { windowMs: 6_000, noiseMs: 500, joinGapMs: 300 };
 /** How far before the detected start the noise sample ends (the VAD's start may be a little late). */
 const GUARD_MS = 100;
 
@@ -42,6 +49,8 @@ export class VoiceListener {
   private recent: Float32Array;
   private recentLen = 0;
   private fed = 0;
+  /** The last stretch of speech, when it was rejected: the first piece of a word the VAD may have cut in two. */
+  private rejected: { from: number; start: number; end: number } | null = null;
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
 
   constructor(
@@ -73,6 +82,7 @@ export class VoiceListener {
     this.vad = new Vad();
     this.recentLen = 0;
     this.fed = 0;
+    this.rejected = null;
     const timer = this.clock.setTimer(() => this.close('timeout'), this.o.windowMs);
     this.open = { incidentId, timer, retried, reason };
     this.emit({ type: 'listening', incidentId, reason, until: this.clock.now() + this.o.windowMs });
@@ -99,8 +109,22 @@ export class VoiceListener {
     const recognizer = this.recognizer();
     if (!open || !recognizer) return;
     const started = this.clock.now();
-    const decision: Decision = segment.tooLong ? { decision: 'reject', reason: 'too long' } : recognizer.classify(segment.samples, this.noiseBefore(segment.start));
-    this.emit({ type: 'heard', decision, incidentId: open.incidentId, decidedInMs: this.clock.now() - started, speechEnd: segment.end, detectedAt: segment.detectedAt });
+    let decision: Decision = segment.tooLong ? { decision: 'reject', reason: 'too long' } : recognizer.classify(segment.samples, this.noiseBefore(segment.start));
+    const before = this.rejected;
+    const bufferStart = this.fed - this.recentLen; // sample index of recent[0]
+    const gap = (this.o.joinGapMs * SAMPLE_RATE) / 1000;
+    const joinable = !segment.tooLong && before !== null && segment.start - before.end <= gap && before.from >= bufferStart;
+    let joined = false;
+    if (joinable) {
+      const whole = recognizer.classify(this.recent.slice(before.from - bufferStart, segment.from + segment.samples.length - bufferStart), this.noiseBefore(before.start));
+      if (rank(whole) > rank(decision)) {
+        decision = whole;
+        joined = true;
+      }
+    }
+    // Pieces chain: a third stretch after a short pause joins the first two.
+    this.rejected = decision.decision !== 'reject' || segment.tooLong ? null : joinable ? { from: before.from, start: before.start, end: segment.end } : { from: segment.from, start: segment.start, end: segment.end };
+    this.emit({ type: 'heard', decision, incidentId: open.incidentId, decidedInMs: this.clock.now() - started, speechEnd: segment.end, detectedAt: segment.detectedAt, joined });
     if (decision.decision === 'accept') {
       this.close('decided');
       this.emit({ type: 'command', command: decision.command, incidentId: open.incidentId, test: open.reason === 'test' });
@@ -146,4 +170,10 @@ export class VoiceListener {
   private emit(e: ListenerEvent): void {
     for (const l of this.listeners) l(e);
   }
+}
+
+/** Accept over unsure over reject; within each, the higher score. */
+function rank(d: Decision): number {
+  const level = d.decision === 'accept' ? 2 : d.decision === 'unsure' ? 1 : 0;
+  return level * 1e6 + Math.max(-1e5, Math.min(1e5, d.score ?? -1e5));
 }

@@ -37,6 +37,8 @@ export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180,
 
 export interface SpeechSegment {
   samples: Float32Array;
+  /** Sample index (in everything fed so far) of `samples[0]` (the preroll before the speech). */
+  from: number;
   /** Sample index (in everything fed so far) where the speech started and where it ended. */
   start: number;
   end: number;
@@ -169,8 +171,9 @@ export class Vad {
     const tail = Math.round(0.05 * SAMPLE_RATE);
     const cut = Math.min(this.bufLen, this.bufLen - (this.fed - this.lastSpeech) + tail);
     const samples = this.buf.slice(0, Math.max(0, cut));
+    const from = this.fed - this.bufLen;
     this.bufLen = 0;
-    return { samples, start: Math.max(0, this.speechStart), end: this.lastSpeech, detectedAt: this.fed, tooLong };
+    return { samples, from, start: Math.max(0, this.speechStart), end: this.lastSpeech, detectedAt: this.fed, tooLong };
   }
 
   private append(frame: Float32Array): void {

@@ -155,6 +155,28 @@ describe.skipIf(missing !== null)('the listening window', () => {
     expect(peak(noise)).toBeLessThan(peak(r.samples.subarray(0, r.speechStart)) * 1.01); // as loud as the room, not the word
   });
 
+  it('a stretch that follows a rejected one within 300 ms is also heard joined to it, the pause between included; after a longer pause it is not', () => {
+    const word = render({ text: 'snooze', voice: 'en-us', speed: 175, pitch: 50, padBefore: 0, padAfter: 0 }).samples;
+    const heardLengths = (pauseMs: number) => {
+      const lengths: number[] = [];
+      const spy = { classify: (u: Float32Array) => (lengths.push(u.length), { decision: 'reject' as const, reason: 'no match' as const }) };
+      const listener = new VoiceListener(() => spy as unknown as CommandRecognizer, { now: () => 0, setTimer: () => 0, clearTimer: () => undefined });
+      const pause = Math.round((pauseMs * SAMPLE_RATE) / 1000);
+      const audio = new Float32Array(SAMPLE_RATE / 2 + 2 * word.length + pause + SAMPLE_RATE);
+      audio.set(word, SAMPLE_RATE / 2);
+      audio.set(word, SAMPLE_RATE / 2 + word.length + pause);
+      listener.start(1);
+      for (let i = 0; i < audio.length; i += 320) listener.push(audio.subarray(i, i + 320));
+      return lengths;
+    };
+    const near = heardLengths(250);
+    expect(near).toHaveLength(3); // the first, the second, and both together
+    const [first, second, both] = near as [number, number, number];
+    expect(both).toBeGreaterThan(first + second); // the pause is in it (less the two prerolls and tails)
+    expect(both).toBeLessThan(2 * word.length + 0.25 * SAMPLE_RATE + 0.2 * SAMPLE_RATE);
+    expect(heardLengths(600)).toHaveLength(2);
+  });
+
   it('other speech does nothing and the window times out; switched off or not enrolled, it never opens', () => {
     const t = setup();
     t.listener.start(7);
