@@ -172,7 +172,9 @@ describe.skipIf(missing !== null)('the listening window', () => {
     const near = heardLengths(250);
     expect(near).toHaveLength(3); // the first, the second, and both together
     const [first, second, both] = near as [number, number, number];
-    expect(both).toBeGreaterThan(first + second); // the pause is in it (less the two prerolls and tails)
+    // Longer than the two pieces together: the pause between them is in it.
+    expect(both).toBeGreaterThan(first + second);
+    // And no more than both words, the pause, and the first piece's preroll and the second's tail (with some slack).
     expect(both).toBeLessThan(2 * word.length + 0.25 * SAMPLE_RATE + 0.2 * SAMPLE_RATE);
     expect(heardLengths(600)).toHaveLength(2);
   });
