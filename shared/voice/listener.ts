@@ -50,7 +50,7 @@ export class VoiceListener {
   private recentLen = 0;
   private fed = 0;
   /** The last stretch of speech, when it was rejected: the first piece of a word the VAD may have cut in two. */
-  private rejected: { from: number; start: number; end: number } | null = null;
+  private rejected: Pick<SpeechSegment, 'from' | 'start' | 'end'> | null = null;
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
 
   constructor(
@@ -123,7 +123,8 @@ export class VoiceListener {
       }
     }
     // Pieces chain: a third stretch after a short pause joins the first two.
-    this.rejected = decision.decision !== 'reject' || segment.tooLong ? null : joinable ? { from: before.from, start: before.start, end: segment.end } : { from: segment.from, start: segment.start, end: segment.end };
+    const first = joinable ? before : segment;
+    this.rejected = decision.decision === 'reject' && !segment.tooLong ? { from: first.from, start: first.start, end: segment.end } : null;
     this.emit({ type: 'heard', decision, incidentId: open.incidentId, decidedInMs: this.clock.now() - started, speechEnd: segment.end, detectedAt: segment.detectedAt, joined });
     if (decision.decision === 'accept') {
       this.close('decided');
