@@ -55,9 +55,9 @@ export type Enrolment = z.infer<typeof enrolmentSchema>;
  * model, the model's probability of that command and of "not a command" — as
  * `w · [ln relative, ln ratio, ln peak, 1] + length · ln length`
  * (+ `m · [ln p(command), ln p(other)]`), plus an offset for the command it names. The weights
- * are fitted, not designed: with the model, `relative` gets almost none (what it says, the model
- * and the worst stretch say better). Accept at or above `accept`; ask "say again?" at or above
- * `unsure`; ignore below.
+ * are fitted, not designed: with the model, the ratio to the runner-up gets little (the model
+ * tells the commands apart better) and the model's own probability the most. Accept at or above
+ * `accept`; ask "say again?" at or above `unsure`; ignore below.
  */
 export interface ScoreRule {
   weights: readonly [number, number, number, number];
@@ -103,12 +103,12 @@ export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
     unsure: 1.0025,
   },
   withModel: {
-    weights: [0.5003, -0.6809, -1.9375, 0.5683],
-    model: [0.6174, -0.3227],
-    length: -1.0111,
-    perCommand: { acknowledge: -0.8963, snooze: 2.233, resolve: -0.1874, repeat: 0.236, cancel: -0.8195 },
-    accept: 3.2376,
-    unsure: 2.1534,
+    weights: [-0.7888, -0.159, -1.4723, 0.2169],
+    model: [1.5057, -0.3463],
+    length: -0.2862,
+    perCommand: { acknowledge: -1.5086, snooze: 3.2591, resolve: -0.2739, repeat: 0.2728, cancel: -0.7054 },
+    accept: 1.4004,
+    unsure: 0.0943,
   },
   ambiguousRatio: 0.8,
   minMs: 150,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice-model [-- --epochs 20 --channels 64,64,96,128 --negatives near|plain --variants +m1,… --out bench/results/keyword-model.json]`
+ * `npm run bench:voice-model [-- --epochs 20 --channels 64,64,96,128 --seeds 1,2,3 --negatives near|plain --variants +m1,… --out bench/results/keyword-model.json]`
  *
  * Trains the keyword model the voice recognizer takes as a second opinion
  * (shared/voice/keyword-model.ts; the defaults are the recipe of the shipped
@@ -12,7 +12,8 @@
  * Here: generate the examples (the log-mel frames of each VAD cut; about 2 minutes with
  * the renders cached, 10 without) into `--data`; then PyTorch trains the network
  * (train_keyword_model.py: Debian's python3-torch, `apt-get install python3-torch`;
- * about 5 minutes on two cores); then the weights are packed into the model file.
+ * about 4 minutes on two cores) once per seed — the same examples, another random start
+ * — and the networks are packed into one model file, whose probabilities the app averages.
  * To ship a new model: copy it to resources/voice/, then refit the decision rule (see
  * resources/voice/README.md).
  */
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     // The defaults are the recipe of the shipped model (resources/voice/keyword-model.json).
     epochs: { type: 'string', default: '20' },
     channels: { type: 'string', default: '64,64,96,128' },
+    /** One network per seed (comma separated), averaged by the app. */
+    seeds: { type: 'string', default: '1,2,3' },
     /** "near": also train on near-homophones of the commands as "other" ("canvas", "dissolve", …); "plain": only the ordinary other words. */
     negatives: { type: 'string', default: 'near' },
     /** Voice variants to train on (comma separated); never the bench's test ('', +m3) or tune (+f2, +f4) speakers. */
@@ -45,6 +48,8 @@ const { values } = parseArgs({
 });
 
 const VARIANTS = values.variants.split(',').map((v) => v.trim());
+const SEEDS = values.seeds.split(',').map((v) => Number(v.trim()));
+if (SEEDS.length < 1 || SEEDS.length > 8 || !SEEDS.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`--seeds: 1 to 8 whole numbers, comma separated, not ${values.seeds}`);
 if (!['near', 'plain'].includes(values.negatives)) throw new Error(`--negatives: near or plain, not ${values.negatives}`);
 for (const v of VARIANTS) if (['', '+m3', '+f2', '+f4'].includes(v)) throw new Error(`--variants: ${v || "''"} is a bench speaker (test: '' and +m3, tune: +f2 and +f4)`);
 const OTHER_WORDS = ['language', 'package', 'snowball', 'snoring', 'resolution', 'reserve', 'revolt', 'retreat', 'repair', 'rehearse', 'cancer', 'canteen', 'handle', 'channel', 'morning', 'server', 'network', 'thank you', 'seventeen', 'tomorrow', 'the queue is backing up', 'who is on call tonight', 'the disk is almost full', 'open the runbook page'];
@@ -159,13 +164,17 @@ function generate(dir: string): number {
 
 if (!existsSync(values.python)) throw new Error(`--python ${values.python}: not found; training needs a Python with PyTorch (apt-get install python3-torch)`);
 const examples = generate(values.data);
-const weightsFile = join(values.data, 'weights.json');
 const channels = values.channels.split(',').map(Number);
-execFileSync(values.python, [join(ROOT, 'test/bench/voice/train_keyword_model.py'), '--data', values.data, '--out', weightsFile, '--epochs', values.epochs, '--channels', channels.join(',')], { stdio: 'inherit' });
+const networks = SEEDS.map((seed, i): KeywordWeights => {
+  console.log(`network ${i + 1}/${SEEDS.length} (seed ${seed})`);
+  const weightsFile = join(values.data, `weights-${seed}.json`);
+  execFileSync(values.python, [join(ROOT, 'test/bench/voice/train_keyword_model.py'), '--data', values.data, '--out', weightsFile, '--epochs', values.epochs, '--channels', channels.join(','), '--seed', String(seed)], { stdio: 'inherit' });
+  return JSON.parse(readFileSync(weightsFile, 'utf8')) as KeywordWeights;
+});
 const trainedOn =
   `espeak-ng voices ${VOICES.join(', ')} with variants ${VARIANTS.join(', ')}; the commands and ${OTHER_WORDS.length}${values.negatives === 'near' ? ` + ${NEAR_NEGATIVES.length} near` : ''} other words and phrases; ` +
-  `speeds 155/190, pitches 42/58, wideband and 8 kHz headset band; clean or white/pink/babble noise at 5–20 dB SNR; ${examples} examples; convolutions of ${channels.join('/')} channels, ${values.epochs} epochs (npm run bench:voice-model)`;
-const file = packKeywordModel(JSON.parse(readFileSync(weightsFile, 'utf8')) as KeywordWeights, trainedOn);
+  `speeds 155/190, pitches 42/58, wideband and 8 kHz headset band; clean or white/pink/babble noise at 5–20 dB SNR; ${examples} examples; convolutions of ${channels.join('/')} channels, ${values.epochs} epochs; ${SEEDS.length} networks (seeds ${SEEDS.join(', ')}), averaged (npm run bench:voice-model)`;
+const file = packKeywordModel(networks, trainedOn);
 parseKeywordModel(file); // what the app will load must load
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(values.out, `${JSON.stringify(file, null, 1)}\n`);
