@@ -8,8 +8,9 @@
  * (a click is not speech); it ends after `hangoverMs` below `floor + endDb` (the
  * short gaps inside a word — the stop in "ack-nowledge" — do not end it). The floor
  * falls quickly and rises slowly, so it follows steady noise but not speech. Among
- * other voices the end is also judged against the room's average level, so a word
- * ends when it ends rather than when the voices around it pause.
+ * other voices the end is also judged against the room's average level and against the
+ * word's own loudest moment, so a word ends when it ends rather than when the voices
+ * around it pause.
  */
 import { HOP, SAMPLE_RATE } from './features';
 
@@ -31,9 +32,17 @@ export interface VadOptions {
    * less this much (steady noise: its average is about its floor, nothing changes).
    */
   averageSlackDb: number;
+  /**
+   * Speech also ends after the hangover more than this far below the loudest moment of the
+   * stretch so far (0: off). A word said 15 dB over a room of voices is followed by those
+   * voices, which flicker above the room's average and would keep the word "going" for up
+   * to a second; they stay well below the word's own peak. (Inside a word, the quieter
+   * sounds between its loudest never last a whole hangover.)
+   */
+  peakDropDb: number;
 }
 
-export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150, averageSlackDb: 2 };
+export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150, averageSlackDb: 2, peakDropDb: 15 };
 
 export interface SpeechSegment {
   samples: Float32Array;
@@ -67,6 +76,9 @@ export class Vad {
   private warm: number[] = [];
   /** Frame levels of the current segment (to learn from a "segment" that was really just loud noise). */
   private levels: number[] = [];
+  /** The loudest 30 ms of the current stretch (dB), and for how many frames since it has been peakDropDb below it. */
+  private peak = -Infinity;
+  private belowPeak = 0;
 
   constructor(options: Partial<VadOptions> = {}) {
     this.o = { ...VAD_DEFAULTS, ...options };
@@ -131,6 +143,8 @@ export class Vad {
         this.inSpeech = true;
         this.levels = [];
         this.below = 0;
+        this.peak = -Infinity;
+        this.belowPeak = 0;
         this.speechStart = frameStart - 2 * HOP;
         this.lastSpeech = this.fed;
         // Keep the preroll and this onset; drop older audio.
@@ -157,8 +171,12 @@ export class Vad {
       this.below = 0;
       this.lastSpeech = this.fed;
     } else this.below++;
+    this.peak = Math.max(this.peak, smooth);
+    if (o.peakDropDb > 0 && smooth < this.peak - o.peakDropDb) this.belowPeak++;
+    else this.belowPeak = 0;
     const tooLong = this.fed - this.speechStart > (o.maxSpeechMs * SAMPLE_RATE) / 1000;
-    if (this.below * HOP < (o.hangoverMs * SAMPLE_RATE) / 1000 && !tooLong) return null;
+    const hang = (o.hangoverMs * SAMPLE_RATE) / 1000;
+    if (this.below * HOP < hang && this.belowPeak * HOP < hang && !tooLong) return null;
 
     this.inSpeech = false;
     this.above = 0;

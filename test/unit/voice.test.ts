@@ -10,7 +10,7 @@ import { findExecutable } from '../../electron/speech/engine';
 import { SAMPLE_RATE } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema } from '../../shared/voice/recognizer';
-import { Vad } from '../../shared/voice/vad';
+import { Vad, type VadOptions } from '../../shared/voice/vad';
 import { espeakEnrolment, noiseOnly, render } from '../bench/voice/corpus';
 
 const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed (apt-get install espeak-ng sox)';
@@ -18,8 +18,8 @@ if (missing && process.env['CI']) throw new Error(`CI must have them: ${missing}
 
 const enrol = (voice: string) => espeakEnrolment(voice);
 
-function segments(x: Float32Array) {
-  const vad = new Vad();
+function segments(x: Float32Array, options: Partial<VadOptions> = {}) {
+  const vad = new Vad(options);
   return [...vad.push(x), ...vad.push(new Float32Array(SAMPLE_RATE))];
 }
 
@@ -48,18 +48,27 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     for (const s of segments(noiseOnly('brown', 3, 0.1))) expect(rec.classify(s.samples).decision).not.toBe('accept');
   });
 
-  it('among other voices (six-talker babble, 15 dB below) a word still ends within 300 ms of its end, not when the voices pause', () => {
-    let late = 0;
+  it('among other voices (six-talker babble, 15 dB below) a word ends within 300 ms of its end, not when the voices pause', () => {
+    const late = { shipped: 0, noPeak: 0 };
+    const worst = { shipped: 0, noPeak: 0 };
     let seed = 0;
-    for (const voice of ['en-us', 'en-gb', 'en-gb-scotland', 'en-029'])
+    for (const voice of ['en-us', 'en-gb', 'en-gb-scotland', 'en-029', 'en-gb-x-rp', 'en-gb-x-gbclan'])
       for (const text of COMMANDS) {
         const r = render({ text, voice, speed: 175, pitch: 50, noise: { kind: 'babble', snrDb: 15, seed: seed++ } });
-        const s = segments(r.samples).find((x) => !x.tooLong);
-        expect(s, `${text} (${voice}) heard`).toBeDefined();
-        if (((s!.detectedAt - r.speechEnd) * 1000) / SAMPLE_RATE > 300) late++;
+        for (const [k, options] of [['shipped', {}], ['noPeak', { peakDropDb: 0 }]] as const) {
+          const s = segments(r.samples, options).find((x) => !x.tooLong);
+          expect(s, `${text} (${voice}) heard`).toBeDefined();
+          const ms = ((s!.detectedAt - r.speechEnd) * 1000) / SAMPLE_RATE;
+          worst[k] = Math.max(worst[k], ms);
+          if (ms > 300) late[k]++;
+        }
       }
-    // Judged against the quietest moments of the room alone, 12 of these 20 end late.
-    expect(late).toBeLessThanOrEqual(4);
+    // Judged against the quietest moments of the room alone, 12 of the first 20 end late. Also
+    // against the room's average level: 4 of these 30, up to 800 ms late. Also against the
+    // word's own peak: none, at most 200 ms.
+    expect(late.shipped).toBe(0);
+    expect(worst.shipped).toBeLessThan(300);
+    expect(late.noPeak).toBeGreaterThanOrEqual(3);
   });
 
   it('a long sentence is cut off as too long, never taken for a command', () => {
