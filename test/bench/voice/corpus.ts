@@ -18,7 +18,13 @@ export const CACHE = process.env['EARSHOT_VOICE_CACHE'] ?? join(tmpdir(), 'earsh
 
 /** English voices espeak-ng ships (each an accent), and variants (different vocal tracts) to make "people". */
 export const VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-x-gbclan', 'en-gb-x-gbcwmd', 'en-029'] as const;
-export const VARIANTS = ['', '+m3', '+f2', '+f4'] as const;
+/**
+ * The bench's speakers, by role: "test" is what is reported; "tune" is where the decision rule is
+ * fitted; "check" is measured once after a change that was compared on the test speakers more
+ * than once, to see whether the chosen one holds on voices no choice was made on. No training
+ * voice is any of them.
+ */
+export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check: ['+m8', '+Annie'] } as const;
 
 export const DISTRACTOR_WORDS = [
   'knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild',

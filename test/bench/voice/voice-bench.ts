@@ -22,7 +22,7 @@ import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
 import { VoiceListener } from '../../../shared/voice/listener';
 import { loadKeywordModel, SHIPPED_MODEL } from './keyword-model';
-import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, render, VARIANTS, VOICES, type RenderSpec } from './corpus';
+import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, render, SPEAKER_VARIANTS, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
 const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
@@ -48,9 +48,11 @@ const model = values.model === 'none' ? undefined : loadKeywordModel(values.mode
 const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
 /**
  * "test" speakers are the ones reported; "tune" speakers are other voice variants, used only to
- * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves.
+ * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves;
+ * "check" speakers confirm a choice that looked at the test speakers more than once.
  */
-const users = VOICES.flatMap((v) => (values.speakers === 'tune' ? VARIANTS.slice(2, 4) : VARIANTS.slice(0, 2)).map((x) => `${v}${x}`)).slice(0, Number(values.users));
+if (!(values.speakers in SPEAKER_VARIANTS)) throw new Error(`--speakers: test, tune or check, not ${values.speakers}`);
+const users = VOICES.flatMap((v) => SPEAKER_VARIANTS[values.speakers as keyof typeof SPEAKER_VARIANTS].map((x) => `${v}${x}`)).slice(0, Number(values.users));
 
 interface Heard {
   decision: Decision | null;
