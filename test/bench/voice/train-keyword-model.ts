@@ -7,7 +7,8 @@
  * `bench:voice` tests and tunes on: other espeak voice variants (the bench tests '' and
  * +m3 and tunes on +f2/+f4), other "other" words and sentences than the bench's
  * distractors, and other noise (fresh sox noise, a babble of other voices and
- * sentences). Every example is cut by the app's own VAD, as the recognizer would get it.
+ * sentences). Every example is cut by the app's own VAD, as the recognizer would get it (less
+ * its end-on-peak rule; see firstUtterance).
  *
  * Here: generate the examples (the log-mel frames of each VAD cut; about 2 minutes with
  * the renders cached, 10 without) into `--data`; then PyTorch trains the network
