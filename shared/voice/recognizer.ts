@@ -55,8 +55,8 @@ export type Enrolment = z.infer<typeof enrolmentSchema>;
  * model, the model's probability of that command and of "not a command" — as
  * `w · [ln relative, ln ratio, ln peak, 1] + length · ln length`
  * (+ `m · [ln p(command), ln p(other)]`), plus an offset for the command it names. The weights
- * are fitted, not designed: with the model, the ratio to the runner-up gets little (the model
- * tells the commands apart better) and the model's own probability the most. Accept at or above
+ * are fitted, not designed: with the model, `relative` gets little (what it says, the model and
+ * the worst stretch say better) and the model's own probability the most. Accept at or above
  * `accept`; ask "say again?" at or above `unsure`; ignore below.
  */
 export interface ScoreRule {

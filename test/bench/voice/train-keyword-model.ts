@@ -4,8 +4,8 @@
  * Trains the keyword model the voice recognizer takes as a second opinion
  * (shared/voice/keyword-model.ts; the defaults are the recipe of the shipped
  * resources/voice/keyword-model.json) on speech generated here, kept apart from what
- * `bench:voice` tests and tunes on: other espeak voice variants (the bench tests '' and
- * +m3 and tunes on +f2/+f4), other "other" words and sentences than the bench's
+ * `bench:voice` tests, tunes and checks on: other espeak voice variants (the bench tests '' and
+ * +m3, tunes on +f2/+f4 and checks on +m8/+Annie), other "other" words and sentences than the bench's
  * distractors, and other noise (fresh sox noise, a babble of other voices and
  * sentences). Every example is cut by the app's own VAD, as the recognizer would get it (less
  * its end-on-peak rule; see firstUtterance).
