@@ -35,8 +35,21 @@ export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.en
 }
 
 export interface RunningSpeech {
-  done: Promise<void>;
+  /** Resolves with what the engine wrote to stderr (it may exit 0 and still have said nothing). */
+  done: Promise<string>;
   stop(): void;
+}
+
+/**
+ * The error for a synthesis that wrote no audio. festival exits 0 without a voice
+ * (Debian installs it without one under --no-install-recommends): say what to install.
+ */
+export function noAudioError(backend: string, outFile: string, stderr: string): Error {
+  if (backend === 'festival' && /No default voice found|Could not find any of these voices/.test(stderr)) {
+    return new Error('festival has no voice installed: install one (apt-get install festvox-kallpc16k) or choose espeak-ng');
+  }
+  const detail = stderr.trim().split('\n').slice(-3).join(' ');
+  return new Error(`${backend} wrote no audio to ${outFile}${detail ? `: ${detail}` : ''}`);
 }
 
 export class SpeechEngine {
@@ -66,14 +79,14 @@ export class SpeechEngine {
 
   /** Writes the text as a WAV file. */
   async synthesize(text: string, outFile: string): Promise<void> {
-    await run(this.backend.synthesize(text, outFile, this.options)).done;
-    if (!existsSync(outFile) || statSync(outFile).size < 44) throw new Error(`${this.backend.name} wrote no audio to ${outFile}`);
+    const stderr = await run(this.backend.synthesize(text, outFile, this.options)).done;
+    if (!existsSync(outFile) || statSync(outFile).size < 44) throw noAudioError(this.backend.name, outFile, stderr);
   }
 }
 
 function run(spec: CommandSpec): RunningSpeech {
   let child: ChildProcess;
-  const done = new Promise<void>((resolve, reject) => {
+  const done = new Promise<string>((resolve, reject) => {
     // No shell, ever: args go to the program as they are.
     child = spawn(spec.command, spec.args, { shell: false, stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, ...spec.env }, windowsHide: true });
     let stderr = '';
@@ -82,7 +95,7 @@ function run(spec: CommandSpec): RunningSpeech {
     });
     child.on('error', (err) => reject(new Error(`${spec.command}: ${err.message}`)));
     child.on('exit', (code, signal) => {
-      if (code === 0 || signal === 'SIGTERM' || signal === 'SIGKILL') resolve();
+      if (code === 0 || signal === 'SIGTERM' || signal === 'SIGKILL') resolve(stderr);
       else reject(new Error(`${spec.command} exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
     });
     child.stdin?.on('error', () => undefined); // the engine may exit before reading everything

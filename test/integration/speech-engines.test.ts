@@ -1,5 +1,5 @@
 /** The real espeak-ng and festival binaries: hostile text is spoken, never executed; audio is real. */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,24 @@ describe('engine selection', () => {
     try {
       expect(() => SpeechEngine.detect(undefined, {}, 'linux')).toThrow(NoSpeechEngineError);
       expect(() => SpeechEngine.detect(undefined, {}, 'linux')).toThrow(/install espeak-ng \(apt-get install espeak-ng\) or festival/);
+    } finally {
+      process.env['PATH'] = path;
+    }
+  });
+
+  it('a festival without a voice (it exits 0 and writes an empty file) is named, with what to install', async () => {
+    // Debian's festival under --no-install-recommends: this is what its text2wave prints.
+    const bin = mkdtempSync(join(work, 'novoice-'));
+    writeFileSync(
+      join(bin, 'text2wave'),
+      '#!/bin/sh\ncat >/dev/null\necho \'"Could not find any of these voices:"\' >&2\necho \'No default voice found in ("/usr/share/festival/voices/")\' >&2\n: > "$2"\nexit 0\n',
+      { mode: 0o755 },
+    );
+    const path = process.env['PATH'];
+    process.env['PATH'] = `${bin}:${path ?? ''}`;
+    try {
+      const engine = new SpeechEngine(BACKENDS.festival, { voice: 'kal_diphone' });
+      await expect(engine.synthesize('Incident 42.', join(bin, 'out.wav'))).rejects.toThrow(/festival has no voice installed: install one \(apt-get install festvox-kallpc16k\)/);
     } finally {
       process.env['PATH'] = path;
     }
