@@ -1,8 +1,9 @@
 /**
- * npm run bench:hub [-- --alerts 100000 --batch 50 --concurrency 8 --rounds 3 --rate 1000 --seconds 10 --tick 1
+ * npm run bench:hub [-- --alerts 100000 --batch 50 --concurrency 8 --rounds 3 --warmup 3000 --rate 1000 --seconds 10 --tick 1
  *                      --decode-threads auto --out bench/results/hub.json --profile DIR --hub-node-flags=...]
  *
  * (a) Alertmanager's own ingest rate: POST /api/v2/alerts, batches of 50, 8 concurrent.
+ *     Both servers first take `--warmup` batches of other alerts, untimed (steady state).
  * (b) The hub's durable ingest rate for the same alerts, sent as Alertmanager webhooks
  *     (every 2xx is committed with fsync); afterwards every alert is counted in the log.
  *     (a) and (b) alternate for `--rounds` rounds; the ratio is the median of the rounds'.
@@ -33,6 +34,13 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     /** Interleaved (a)/(b) rounds; the ratio reported is the median of the rounds' ratios. */
     rounds: { type: 'string', default: '3' },
+    /**
+     * Batches each server takes, untimed, before the timed run (alerts other than the
+     * timed ones; the same number for both). A fresh Node process needs a few thousand
+     * requests before V8 has optimised its hot paths; an ingest rate is a steady-state
+     * measure. `--warmup 0` measures a cold process.
+     */
+    warmup: { type: 'string', default: '3000' },
     /** Pacing tick for (c): the alerts due are sent together each tick (1 ms: spread out; 10 ms: bursts of 10). */
     tick: { type: 'string', default: '1' },
     out: { type: 'string', default: join(ROOT, 'bench/results/hub.json') },
@@ -50,6 +58,7 @@ const CONCURRENCY = Number(values.concurrency);
 const RATE = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const ROUNDS = Math.max(1, Number(values.rounds));
+const WARMUP = Math.max(0, Number(values.warmup));
 const TOKEN = 'bench-token-0123456789abcdef';
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
@@ -184,7 +193,7 @@ async function main(): Promise<void> {
   if (!amVersion) throw new Error('prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)');
   const work = mkdtempSync(join(tmpdir(), 'earshot-bench-'));
   const batches = Math.ceil(ALERTS / BATCH);
-  console.log(`earshot hub benchmark: ${batches * BATCH} alerts in batches of ${BATCH}, ${CONCURRENCY} concurrent; latency at ${RATE} alerts/s for ${SECONDS} s`);
+  console.log(`earshot hub benchmark: ${batches * BATCH} alerts in batches of ${BATCH}, ${CONCURRENCY} concurrent, after ${WARMUP} untimed batches to each server; latency at ${RATE} alerts/s for ${SECONDS} s`);
   console.log(`node ${process.version}, alertmanager ${amVersion}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})\n`);
 
   // (a) and (b), interleaved over several rounds (the VM's speed drifts; a ratio
@@ -197,7 +206,7 @@ async function main(): Promise<void> {
   for (let round = 1; round <= ROUNDS; round++) {
     // (a) Alertmanager's own ingest. A receiver with no integrations: it only ingests.
     const am = await startAlertmanager('route:\n  receiver: sink\n  group_by: [run]\nreceivers:\n  - name: sink\n');
-    await drive(amBodies.slice(0, 20).map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY); // warm-up
+    await drive(Array.from({ length: WARMUP }, (_, i) => () => post(`${am.url}/api/v2/alerts`, JSON.stringify(alertsFor('warm', i)))), CONCURRENCY);
     const amRun = await withCpu(am.child.pid, () => drive(amBodies.map((b) => () => post(`${am.url}/api/v2/alerts`, b)), CONCURRENCY));
     await am.stop();
     const amRate = (batches * BATCH) / amRun.seconds;
@@ -206,7 +215,7 @@ async function main(): Promise<void> {
     // (b) The hub's durable ingest of the same alerts, as webhooks.
     rmSync(join(work, 'hub'), { recursive: true, force: true });
     const hub = await startHubProcess(work);
-    await drive(Array.from({ length: 20 }, (_, i) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, webhookFor('warm', i), auth)), CONCURRENCY);
+    await drive(Array.from({ length: WARMUP }, (_, i) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, webhookFor('warm', i), auth)), CONCURRENCY);
     const hubRun = await withCpu(hub.child.pid, () => drive(hubBodies.map((b) => () => post(`${hub.url}/api/v1/ingest/alertmanager`, b, auth)), CONCURRENCY));
     const hubRate = (batches * BATCH) / hubRun.seconds;
     hub.child.kill('SIGTERM');
@@ -299,7 +308,7 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     environment: { node: process.version, alertmanager: amVersion, cores: cpus().length, cpu: cpus()[0]?.model },
-    parameters: { rounds: ROUNDS, decodeThreads: values['decode-threads'], alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS, latencyTickMs: tickMs },
+    parameters: { rounds: ROUNDS, warmupBatches: WARMUP, decodeThreads: values['decode-threads'], alerts: batches * BATCH, batch: BATCH, concurrency: CONCURRENCY, latencyRate: RATE, latencySeconds: SECONDS, latencyTickMs: tickMs },
     rounds: rounds.map((r) => ({
       alertmanager: { alertsPerSecond: r.amRate, seconds: r.am.seconds, serverCpuSeconds: r.am.serverCpu, clientCpuSeconds: r.am.clientCpu },
       hub: { alertsPerSecond: r.hubRate, seconds: r.hub.seconds, serverCpuSeconds: r.hub.serverCpu, clientCpuSeconds: r.hub.clientCpu, alertsStored: r.stored, chainVerified: r.chainOk },
