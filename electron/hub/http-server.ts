@@ -268,8 +268,8 @@ export function createRequestHandler(deps: HttpDeps): (req: IncomingMessage, res
       name: 'metrics',
       handler: async (ctx) => {
         requireCredential(ctx);
-        const text = await metrics.registry.metrics();
-        ctx.res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        const text = await metrics.text();
+        ctx.res.writeHead(200, { 'content-type': metrics.contentType });
         ctx.res.end(text);
       },
     },

@@ -1,5 +1,22 @@
 /** `/metrics` in the Prometheus text format. One registry per hub, so several hubs can share a process (tests). */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Node's own process metrics — resident memory, heap, GC time, event-loop delay, CPU, open
+ * files — in the names every Node exporter uses (`process_resident_memory_bytes`,
+ * `nodejs_heap_size_used_bytes`, `nodejs_eventloop_lag_p99_seconds`, …): the hub keeps open and
+ * recent incidents in memory, so its memory is worth watching. One set per process however many
+ * hubs it runs (their collectors observe the process, not a hub).
+ */
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
 
 export interface HubMetricsSources {
   incidentsByStatus(): Record<string, number>;
@@ -12,6 +29,15 @@ export class HubMetrics {
   readonly ingest: Counter<'sender' | 'outcome'>;
   readonly requestDuration: Histogram<'route' | 'method' | 'code'>;
   readonly streamDisconnects: Counter<'reason'>;
+
+  /** The exposition: this hub's metrics, then the process's. */
+  async text(): Promise<string> {
+    return `${await this.registry.metrics()}\n${await processMetrics().metrics()}`;
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 
   constructor(sources: HubMetricsSources) {
     const registers = [this.registry];

@@ -220,6 +220,14 @@ describe('hub HTTP: incident API', () => {
     // Which bucket a request lands in depends on the machine; that it is counted does not.
     expect(text).toMatch(/earshot_http_request_duration_seconds_bucket\{le="\+Inf",route="ingest_alertmanager",method="POST",code="200"\} 1/);
     expect(text).toMatch(/earshot_http_request_duration_seconds_bucket\{le="0.005",route="ingest_alertmanager",method="POST",code="200"\} [01]/);
+    // Node's process metrics, under their usual names: the hub's memory is worth watching.
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+    expect(value('process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
+    expect(value('nodejs_heap_size_used_bytes')).toBeGreaterThan(1_000_000);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \S+$/m);
+    // Each metric once, even with several hubs in one process (as here).
+    const helps = text.split('\n').filter((l) => l.startsWith('# HELP '));
+    expect(new Set(helps).size).toBe(helps.length);
   });
 });
 
