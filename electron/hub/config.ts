@@ -68,6 +68,11 @@ export const hubConfigSchema = z
         defaultSeverity: severitySchema.default('error'),
         timelineLimit: z.number().int().positive().default(500),
         tickInterval: durationSchema.default(1_000),
+        /**
+         * Resolved incidents held in memory, the most recently resolved; older ones are read
+         * from the log when asked for. Open incidents are always in memory.
+         */
+        resolvedInMemory: z.number().int().nonnegative().default(1_000),
       })
       .strict()
       .default({
@@ -76,6 +81,7 @@ export const hubConfigSchema = z
         defaultSeverity: 'error',
         timelineLimit: 500,
         tickInterval: 1_000,
+        resolvedInMemory: 1_000,
       }),
     stream: z
       .object({

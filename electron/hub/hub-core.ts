@@ -9,6 +9,13 @@
  *   the next as soon as one is on disk instead of waiting for this thread to hear
  *   back; they complete in order.
  *
+ * Memory: open incidents, and the `resolvedInMemory` most recently resolved, are
+ * held in memory; older resolved incidents are dropped once their events are on
+ * disk (an incident keeps every alert it ever had, about 1.3 kB each, so a hub that
+ * runs for months would otherwise grow without bound) and read back from the log
+ * when asked for. A command naming one (a runbook step finishing late, an ack that
+ * will be refused) brings it back first, so the engine decides as it always did.
+ *
  * Callers (HTTP handlers, stream commands) answer only after their events are
  * committed. Grouping the commits is what lets durable ingest keep up with a
  * sender that posts concurrently. If a commit fails, the state is rebuilt from
@@ -66,6 +73,8 @@ export interface HubCoreOptions {
   store: EventStore;
   engine?: Partial<EngineConfig>;
   replayEvents: number;
+  /** Resolved incidents held in memory (the most recently resolved); default 1,000. */
+  resolvedInMemory?: number;
   log: Logger;
   now?: () => number;
 }
@@ -93,6 +102,11 @@ export class HubCore {
   private readonly replay: ReplayBuffer;
   private readonly listeners = new Set<(b: Broadcast) => void>();
   private closed = false;
+  private readonly resolvedInMemory: number;
+  /** Resolved incidents in memory, in the order they were resolved (oldest first). */
+  private resolvedOrder = new Set<number>();
+  /** Resolved incidents dropped from memory (still in the log). */
+  private dropped = 0;
 
   constructor(options: HubCoreOptions) {
     this.store = options.store;
@@ -100,6 +114,7 @@ export class HubCore {
     this.now = options.now ?? Date.now;
     this.engineConfig = { ...DEFAULT_ENGINE_CONFIG, ...options.engine };
     this.replay = new ReplayBuffer(options.replayEvents);
+    this.resolvedInMemory = options.resolvedInMemory ?? 1_000;
     this.sealedSeq = options.store.lastSeq;
     this.committed = options.store.lastSeq;
     this.rebuild();
@@ -110,8 +125,11 @@ export class HubCore {
     const state = createEngineState();
     const replayFrom = this.store.lastSeq - this.replay.capacity;
     this.replay.clear();
+    this.resolvedOrder = new Set();
+    this.dropped = 0;
     for (const event of this.store.readAll()) {
       apply(state, event, this.engineConfig);
+      if (event.type === 'incident.resolved') this.resolvedOrder.add(event.incidentId);
       if (event.seq > replayFrom) this.replay.push(toBroadcast(event, canonicalJson(event.data), state));
     }
     // Refresh times are not stored (see IncidentRecord.alertSeenAt): after a
@@ -124,6 +142,43 @@ export class HubCore {
     this.state = state;
     this.sealedSeq = this.store.lastSeq;
     this.committed = this.store.lastSeq;
+    this.dropResolved();
+  }
+
+  /** Drops the oldest resolved incidents beyond `resolvedInMemory` whose events are all on disk. */
+  private dropResolved(): void {
+    for (const id of this.resolvedOrder) {
+      if (this.resolvedOrder.size <= this.resolvedInMemory) return;
+      const inc = this.state.incidents.get(id);
+      if (inc && inc.lastSeq > this.committed) return; // still being committed: later
+      this.resolvedOrder.delete(id);
+      if (inc) {
+        this.state.incidents.delete(id);
+        this.dropped++;
+      }
+    }
+  }
+
+  /** An incident as the log has it, folded apart from the live state (for one no longer in memory). */
+  private fromLog(id: number): IncidentRecord | undefined {
+    if (!Number.isSafeInteger(id) || id < 1 || id >= this.state.nextId) return undefined;
+    const events = this.store.readIncident(id);
+    if (events.length === 0) return undefined;
+    const state = createEngineState();
+    for (const event of events) apply(state, event, this.engineConfig);
+    return state.incidents.get(id);
+  }
+
+  /** Brings a dropped incident back into memory, so a command can name it. */
+  private recall(id: number): void {
+    if (this.state.incidents.has(id)) return;
+    const inc = this.fromLog(id);
+    if (!inc) return;
+    this.state.incidents.set(id, inc);
+    if (inc.status === 'resolved') {
+      this.resolvedOrder.add(id);
+      this.dropped--;
+    }
   }
 
   get seq(): number {
@@ -138,6 +193,7 @@ export class HubCore {
   submit(command: Command): Promise<SubmitOutcome> {
     if (this.closed) return Promise.reject(new HubFault('the hub is shutting down'));
     const nowMs = this.now();
+    if ('incidentId' in command) this.recall(command.incidentId);
     let decision;
     try {
       decision = decide(this.state, command, nowMs, this.engineConfig);
@@ -150,6 +206,7 @@ export class HubCore {
       events = sealed.events;
       sealed.events.forEach((event, i) => {
         apply(this.state, event, this.engineConfig);
+        if (event.type === 'incident.resolved') this.resolvedOrder.add(event.incidentId);
         this.pending.broadcasts.push(toBroadcast(event, (sealed.rows[i] as SealedRow).dataJson, this.state));
       });
       this.pending.events.push(...events);
@@ -208,6 +265,7 @@ export class HubCore {
       for (const listener of this.listeners) listener(b);
     }
     for (const w of batch.waiters) w.resolve();
+    this.dropResolved();
     if (this.pending.events.length > 0) this.scheduleFlush();
     else if (this.inFlight.length === 0) this.releaseIdleWaiters();
   }
@@ -256,8 +314,9 @@ export class HubCore {
     return this.replay.after(seq, this.committedSeq);
   }
 
+  /** An incident, from memory or (resolved long ago) from the log. */
   incident(id: number): IncidentRecord | undefined {
-    return this.state.incidents.get(id);
+    return this.state.incidents.get(id) ?? this.fromLog(id);
   }
 
   /** Open incidents and the `resolvedLimit` most recently resolved ones, newest first. */
@@ -278,6 +337,7 @@ export class HubCore {
   countsByStatus(): Record<string, number> {
     const counts: Record<string, number> = { triggered: 0, acknowledged: 0, resolved: 0 };
     for (const inc of this.state.incidents.values()) counts[inc.status] = (counts[inc.status] ?? 0) + 1;
+    counts['resolved'] = (counts['resolved'] ?? 0) + this.dropped;
     return counts;
   }
 

@@ -70,6 +70,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     store,
     log,
     replayEvents: config.stream.replayEvents,
+    resolvedInMemory: config.incidents.resolvedInMemory,
     engine: {
       staleAlertAfterMs: config.incidents.staleAlertAfter,
       retriggerOnSeverityIncrease: config.incidents.retriggerOnSeverityIncrease,

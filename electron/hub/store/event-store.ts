@@ -186,6 +186,12 @@ export class EventStore {
     for (const row of stmt.iterate(fromSeq) as IterableIterator<EventRow>) yield rowToEvent(row);
   }
 
+  /** One incident's events in order, parsed (for an incident no longer held in memory). */
+  readIncident(incidentId: number): HubEvent[] {
+    const rows = this.db.prepare('SELECT seq, ts, type, incident_id, actor, data FROM events WHERE incident_id = ? ORDER BY seq').all(incidentId) as EventRow[];
+    return rows.map(rowToEvent);
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
   }
