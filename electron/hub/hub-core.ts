@@ -11,10 +11,9 @@
  *
  * Memory: open incidents, and the `resolvedInMemory` most recently resolved, are
  * held in memory; older resolved incidents are dropped once their events are on
- * disk (an incident keeps every alert it ever had — about 1.3 kB of resident memory
- * each, measured — so a hub that
- * runs for months would otherwise grow without bound) and read back from the log
- * when asked for. A command naming one (a runbook step finishing late, an ack that
+ * disk (an incident keeps every alert it ever had — about 1.3 kB of resident
+ * memory each, measured — so a hub that runs for months would otherwise grow
+ * without bound) and read back from the log when asked for. A command naming one (a runbook step finishing late, an ack that
  * will be refused) brings it back first, so the engine decides as it always did.
  *
  * Callers (HTTP handlers, stream commands) answer only after their events are
