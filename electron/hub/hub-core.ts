@@ -13,8 +13,9 @@
  * held in memory; older resolved incidents are dropped once their events are on
  * disk (an incident keeps every alert it ever had — about 1.3 kB of resident
  * memory each, measured — so a hub that runs for months would otherwise grow
- * without bound) and read back from the log when asked for. A command naming one (a runbook step finishing late, an ack that
- * will be refused) brings it back first, so the engine decides as it always did.
+ * without bound) and read back from the log when asked for. A command naming one
+ * (a runbook step finishing late, an ack that will be refused) brings it back
+ * first, so the engine decides as it always did.
  *
  * Callers (HTTP handlers, stream commands) answer only after their events are
  * committed. Grouping the commits is what lets durable ingest keep up with a
