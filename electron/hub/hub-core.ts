@@ -121,18 +121,30 @@ export class HubCore {
     this.rebuild();
   }
 
-  /** Folds the whole log into a fresh state (at start, and after a failed commit). */
+  /**
+   * Folds the log into a fresh state (at start, and after a failed commit): the open
+   * incidents, the `resolvedInMemory` resolved last, and any with an event recent enough
+   * to be replayed to a reconnecting client (its messages carry the incident). The
+   * events of the others are not even parsed, so a long history costs a scan, not memory.
+   */
   private rebuild(): void {
     const state = createEngineState();
     const replayFrom = this.store.lastSeq - this.replay.capacity;
     this.replay.clear();
-    this.resolvedOrder = new Set();
-    this.dropped = 0;
-    for (const event of this.store.readAll()) {
+    const { resolvedAt, recent } = this.store.incidentIndex(replayFrom);
+    const resolved = [...resolvedAt].filter((e): e is [number, number] => e[1] !== null).sort((a, b) => a[1] - b[1]);
+    const keep = new Set<number>(recent);
+    for (const [id, at] of resolvedAt) if (at === null) keep.add(id);
+    for (const [id] of resolved.slice(Math.max(0, resolved.length - this.resolvedInMemory))) keep.add(id);
+    this.resolvedOrder = new Set(resolved.map(([id]) => id).filter((id) => keep.has(id)));
+    this.dropped = resolved.length - this.resolvedOrder.size;
+    for (const event of this.store.readAll(0, keep)) {
       apply(state, event, this.engineConfig);
-      if (event.type === 'incident.resolved') this.resolvedOrder.add(event.incidentId);
       if (event.seq > replayFrom) this.replay.push(toBroadcast(event, canonicalJson(event.data), state));
     }
+    // What was not folded still counts: ids go on after the highest, seqs after the last.
+    for (const id of resolvedAt.keys()) if (id >= state.nextId) state.nextId = id + 1;
+    state.lastSeq = Math.max(state.lastSeq, this.store.lastSeq);
     // Refresh times are not stored (see IncidentRecord.alertSeenAt): after a
     // restart every open alert gets a full staleness window again.
     const nowMs = this.now();

@@ -3,8 +3,8 @@
  * resolved incidents are dropped (their events stay in the log) and read back whole
  * when asked for, so a hub that runs for months does not grow without bound.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../electron/hub/store/event-store';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EventStore, verifyChain } from '../../electron/hub/store/event-store';
 import { amWebhook, startTestHub, type TestHub } from '../helpers/hub';
 
 let t: TestHub;
@@ -81,9 +81,27 @@ describe('hub memory: resolved incidents beyond the limit live in the log only',
     const open = (await first.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'still', status: 'firing' }], 'StillFiring'))).body.incidentId as number;
     const dataDir = first.hub.config.dataDir;
     await first.hub.close(); // the hub only: its data dir stays for the next one
-    t = await startTestHub({ incidents: { resolvedInMemory: 2 } }, dataDir);
+    // Watch what the fold reads: the dropped incidents' events are not even parsed.
+    const folded = new Set<number>();
+    const readAll = EventStore.prototype.readAll;
+    const spy = vi.spyOn(EventStore.prototype, 'readAll').mockImplementation(function* (this: EventStore, ...args: Parameters<EventStore['readAll']>) {
+      for (const event of readAll.apply(this, args)) {
+        folded.add(event.incidentId);
+        yield event;
+      }
+    });
+    try {
+      t = await startTestHub({ incidents: { resolvedInMemory: 2, staleAlertAfter: null }, stream: { replayEvents: 3 } }, dataDir);
+    } finally {
+      spy.mockRestore();
+    }
+    expect([...folded].sort((a, b) => a - b)).toEqual([...ids.slice(2), open]);
     expect([...t.hub.core.state.incidents.keys()].sort((a, b) => a - b)).toEqual([...ids.slice(2), open]);
     expect(t.hub.core.countsByStatus()).toEqual({ triggered: 1, acknowledged: 0, resolved: 4 });
     expect((await t.get(`/api/v1/incidents/${ids[0]}`)).body.incident.status).toBe('resolved');
+    // Numbering goes on after the highest id, folded or not; the stream's seq after the last event.
+    const next = (await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'new', status: 'firing' }], 'New'))).body.incidentId as number;
+    expect(next).toBe(open + 1);
+    expect(verifyChain(dataDir).ok).toBe(true);
   });
 });

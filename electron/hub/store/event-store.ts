@@ -180,10 +180,30 @@ export class EventStore {
     }
   }
 
-  /** Every stored event in order, parsed. */
-  *readAll(fromSeq = 0): Generator<HubEvent> {
+  /**
+   * Every stored event in order, parsed; with `only`, just hub-level events and those of
+   * the incidents named (the others are skipped before their data is parsed).
+   */
+  *readAll(fromSeq = 0, only?: ReadonlySet<number>): Generator<HubEvent> {
     const stmt = this.db.prepare('SELECT seq, ts, type, incident_id, actor, data FROM events WHERE seq > ? ORDER BY seq');
-    for (const row of stmt.iterate(fromSeq) as IterableIterator<EventRow>) yield rowToEvent(row);
+    for (const row of stmt.iterate(fromSeq) as IterableIterator<EventRow>) {
+      if (only && row.incident_id !== 0 && !only.has(row.incident_id)) continue;
+      yield rowToEvent(row);
+    }
+  }
+
+  /**
+   * Every incident with the seq it was resolved at (null while open), and the incidents
+   * with an event after `afterSeq` — read from the columns, no event data parsed.
+   */
+  incidentIndex(afterSeq: number): { resolvedAt: Map<number, number | null>; recent: Set<number> } {
+    const resolvedAt = new Map<number, number | null>();
+    const rows = this.db
+      .prepare("SELECT incident_id AS id, max(CASE WHEN type = 'incident.resolved' THEN seq END) AS resolved FROM events WHERE incident_id > 0 GROUP BY incident_id")
+      .all() as { id: number; resolved: number | null }[];
+    for (const r of rows) resolvedAt.set(r.id, r.resolved);
+    const recent = new Set((this.db.prepare('SELECT DISTINCT incident_id AS id FROM events WHERE seq > ? AND incident_id > 0').all(afterSeq) as { id: number }[]).map((r) => r.id));
+    return { resolvedAt, recent };
   }
 
   /** One incident's events in order, parsed (for an incident no longer held in memory). */
