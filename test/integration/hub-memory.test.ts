@@ -99,7 +99,7 @@ describe('hub memory: resolved incidents beyond the limit live in the log only',
     expect([...t.hub.core.state.incidents.keys()].sort((a, b) => a - b)).toEqual([...ids.slice(2), open]);
     expect(t.hub.core.countsByStatus()).toEqual({ triggered: 1, acknowledged: 0, resolved: 4 });
     expect((await t.get(`/api/v1/incidents/${ids[0]}`)).body.incident.status).toBe('resolved');
-    // Numbering goes on after the highest id, folded or not; the stream's seq after the last event.
+    // Numbering goes on after the highest id, folded or not, and seqs after the last event (the writer refuses any other).
     const next = (await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'new', status: 'firing' }], 'New'))).body.incidentId as number;
     expect(next).toBe(open + 1);
     expect(verifyChain(dataDir).ok).toBe(true);
