@@ -7,8 +7,8 @@ let processRegistry: Registry | undefined;
  * Node's own process metrics — resident memory, heap, GC time, event-loop delay, CPU, open
  * files — in the names every Node exporter uses (`process_resident_memory_bytes`,
  * `nodejs_heap_size_used_bytes`, `nodejs_eventloop_lag_p99_seconds`, …): the hub holds open and
- * recently resolved incidents and recent events in memory, so its memory is worth watching. One set per process however many
- * hubs it runs (their collectors observe the process, not a hub).
+ * recently resolved incidents and recent events in memory, so its memory is worth watching.
+ * One set per process however many hubs it runs (their collectors observe the process, not a hub).
  */
 function processMetrics(): Registry {
   if (!processRegistry) {

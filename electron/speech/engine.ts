@@ -48,8 +48,13 @@ export function noAudioError(backend: string, outFile: string, stderr: string): 
   if (backend === 'festival' && /No default voice found|Could not find any of these voices/.test(stderr)) {
     return new Error('festival has no voice installed: install one (apt-get install festvox-kallpc16k) or choose espeak-ng');
   }
-  const detail = stderr.trim().split('\n').slice(-3).join(' ');
+  const detail = lastLines(stderr);
   return new Error(`${backend} wrote no audio to ${outFile}${detail ? `: ${detail}` : ''}`);
+}
+
+/** The end of what an engine wrote to stderr, on one line. */
+function lastLines(stderr: string): string {
+  return stderr.trim().split('\n').slice(-3).join(' ');
 }
 
 export class SpeechEngine {
@@ -96,7 +101,7 @@ function run(spec: CommandSpec): RunningSpeech {
     child.on('error', (err) => reject(new Error(`${spec.command}: ${err.message}`)));
     child.on('exit', (code, signal) => {
       if (code === 0 || signal === 'SIGTERM' || signal === 'SIGKILL') resolve(stderr);
-      else reject(new Error(`${spec.command} exited ${code ?? signal}: ${stderr.trim().split('\n').slice(-3).join(' ')}`));
+      else reject(new Error(`${spec.command} exited ${code ?? signal}: ${lastLines(stderr)}`));
     });
     child.stdin?.on('error', () => undefined); // the engine may exit before reading everything
     child.stdin?.end(spec.stdin);

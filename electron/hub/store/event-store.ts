@@ -18,6 +18,9 @@ import { EventWriter } from './event-writer';
 export const GENESIS_HASH = '0'.repeat(64);
 export const DB_FILE = 'earshot.db';
 
+/** The columns an event is read back from (rowToEvent). */
+const EVENT_COLUMNS = 'seq, ts, type, incident_id, actor, data';
+
 interface EventRow {
   seq: number;
   ts: string;
@@ -185,7 +188,7 @@ export class EventStore {
    * the incidents named (the others are skipped before their data is parsed).
    */
   *readAll(fromSeq = 0, only?: ReadonlySet<number>): Generator<HubEvent> {
-    const stmt = this.db.prepare('SELECT seq, ts, type, incident_id, actor, data FROM events WHERE seq > ? ORDER BY seq');
+    const stmt = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq`);
     for (const row of stmt.iterate(fromSeq) as IterableIterator<EventRow>) {
       if (only && row.incident_id !== 0 && !only.has(row.incident_id)) continue;
       yield rowToEvent(row);
@@ -208,7 +211,7 @@ export class EventStore {
 
   /** One incident's events in order, parsed (for an incident no longer held in memory). */
   readIncident(incidentId: number): HubEvent[] {
-    const rows = this.db.prepare('SELECT seq, ts, type, incident_id, actor, data FROM events WHERE incident_id = ? ORDER BY seq').all(incidentId) as EventRow[];
+    const rows = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE incident_id = ? ORDER BY seq`).all(incidentId) as EventRow[];
     return rows.map(rowToEvent);
   }
 
