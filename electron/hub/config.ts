@@ -87,6 +87,8 @@ export const hubConfigSchema = z
       .object({
         /** Events kept in memory for reconnecting clients; older gaps get a fresh snapshot. */
         replayEvents: z.number().int().nonnegative().default(10_000),
+        /** ...and at most this much of their messages (the oldest go first). */
+        replayBytes: z.number().int().positive().default(64 * 1_048_576),
         /** A client whose unsent data exceeds this is cut off. */
         maxBufferedBytes: z.number().int().positive().default(8 * 1_048_576),
         heartbeat: durationSchema.default(15_000),
@@ -97,6 +99,7 @@ export const hubConfigSchema = z
       .strict()
       .default({
         replayEvents: 10_000,
+        replayBytes: 64 * 1_048_576,
         maxBufferedBytes: 8 * 1_048_576,
         heartbeat: 15_000,
         helloTimeout: 10_000,

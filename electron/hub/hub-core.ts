@@ -74,11 +74,19 @@ export interface HubCoreOptions {
   store: EventStore;
   engine?: Partial<EngineConfig>;
   replayEvents: number;
+  /**
+   * The most the replay buffer's messages may add up to (UTF-16 code units, about bytes
+   * for the JSON the hub writes); the oldest go first. Default 64 MiB: a 50-alert
+   * notification is ~20 kB, so 10,000 of them would otherwise hold ~200 MB.
+   */
+  replayBytes?: number;
   /** Resolved incidents held in memory (the most recently resolved); default 1,000. */
   resolvedInMemory?: number;
   log: Logger;
   now?: () => number;
 }
+
+export const DEFAULT_REPLAY_BYTES = 64 * 1_048_576;
 
 /** Transactions handed to the writer at once (it works through them in order). */
 const MAX_IN_FLIGHT = 2;
@@ -114,7 +122,7 @@ export class HubCore {
     this.log = options.log;
     this.now = options.now ?? Date.now;
     this.engineConfig = { ...DEFAULT_ENGINE_CONFIG, ...options.engine };
-    this.replay = new ReplayBuffer(options.replayEvents);
+    this.replay = new ReplayBuffer(options.replayEvents, options.replayBytes ?? DEFAULT_REPLAY_BYTES);
     this.resolvedInMemory = options.resolvedInMemory ?? 1_000;
     this.sealedSeq = options.store.lastSeq;
     this.committed = options.store.lastSeq;
@@ -327,6 +335,11 @@ export class HubCore {
     return this.replay.after(seq, this.committedSeq);
   }
 
+  /** What the replay buffer holds: events, and the length of their messages. */
+  get replayHeld(): { events: number; bytes: number } {
+    return { events: this.replay.length, bytes: this.replay.bytes };
+  }
+
   /** An incident, from memory or (resolved long ago) from the log. */
   incident(id: number): IncidentRecord | undefined {
     return this.state.incidents.get(id) ?? this.fromLog(id);
@@ -379,31 +392,49 @@ function toBroadcast(event: HubEvent, dataJson: string, state: EngineState): Bro
   return { seq: event.seq, message, type: event.type, incidentId: event.incidentId };
 }
 
-/** The last N broadcasts, for clients that reconnect. Consecutive seqs, so lookup is arithmetic. */
+/**
+ * The last broadcasts, for clients that reconnect: at most `capacity` of them, and at
+ * most `maxBytes` of messages (the oldest go first, the newest always stays).
+ * Consecutive seqs, so lookup is arithmetic.
+ */
 class ReplayBuffer {
   private items: (Broadcast | undefined)[];
   private start = 0;
   private size = 0;
+  bytes = 0;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    private readonly maxBytes: number,
+  ) {
     this.items = new Array<Broadcast | undefined>(capacity);
+  }
+
+  get length(): number {
+    return this.size;
   }
 
   clear(): void {
     this.items = new Array<Broadcast | undefined>(this.capacity);
     this.start = 0;
     this.size = 0;
+    this.bytes = 0;
   }
 
   push(b: Broadcast): void {
     if (this.capacity === 0) return;
-    if (this.size < this.capacity) {
-      this.items[(this.start + this.size) % this.capacity] = b;
-      this.size++;
-    } else {
-      this.items[this.start] = b;
-      this.start = (this.start + 1) % this.capacity;
-    }
+    if (this.size === this.capacity) this.dropOldest();
+    this.items[(this.start + this.size) % this.capacity] = b;
+    this.size++;
+    this.bytes += b.message.length;
+    while (this.bytes > this.maxBytes && this.size > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    this.bytes -= (this.items[this.start] as Broadcast).message.length;
+    this.items[this.start] = undefined;
+    this.start = (this.start + 1) % this.capacity;
+    this.size--;
   }
 
   after(seq: number, lastSeq: number): Broadcast[] | null {

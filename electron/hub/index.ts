@@ -70,6 +70,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     store,
     log,
     replayEvents: config.stream.replayEvents,
+    replayBytes: config.stream.replayBytes,
     resolvedInMemory: config.incidents.resolvedInMemory,
     engine: {
       staleAlertAfterMs: config.incidents.staleAlertAfter,
@@ -84,6 +85,7 @@ export async function startHub(config: HubConfig, options: StartHubOptions = {})
     // `stream` is declared below; collectors only run on a scrape, after start.
     streamClients: (): number => stream.clientCount,
     eventLog: () => ({ events: store.lastSeq, bytes: store.sizeBytes() }),
+    replay: () => core.replayHeld,
   });
   const devices = new DeviceRegistry();
   const telemetry = new TelemetryService(core, log, config.telemetry);

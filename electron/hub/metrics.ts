@@ -22,6 +22,8 @@ export interface HubMetricsSources {
   incidentsByStatus(): Record<string, number>;
   streamClients(): number;
   eventLog(): { events: number; bytes: number };
+  /** What the replay buffer holds. */
+  replay(): { events: number; bytes: number };
 }
 
 export class HubMetrics {
@@ -91,6 +93,22 @@ export class HubMetrics {
       registers,
       collect() {
         this.set(sources.eventLog().bytes);
+      },
+    });
+    new Gauge({
+      name: 'earshot_replay_events',
+      help: 'Events held in memory for reconnecting clients (stream.replayEvents, stream.replayBytes).',
+      registers,
+      collect() {
+        this.set(sources.replay().events);
+      },
+    });
+    new Gauge({
+      name: 'earshot_replay_bytes',
+      help: 'Length of the stream messages held for reconnecting clients.',
+      registers,
+      collect() {
+        this.set(sources.replay().bytes);
       },
     });
   }

@@ -124,6 +124,29 @@ describe('hub stream', () => {
     expect((await future.waitFor('snapshot')).seq).toBe(8);
   });
 
+  it('holds no more than stream.replayBytes of events for reconnecting clients: older gaps get a snapshot', async () => {
+    t = await startTestHub({ stream: { replayEvents: 1_000, replayBytes: 40_000 } });
+    const summary = 'x'.repeat(6_000);
+    for (let i = 0; i < 10; i++) await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: `f${i}`, status: 'firing', summary }], `G${i}`));
+    const held = t.hub.core.replayHeld;
+    expect(held.bytes).toBeLessThanOrEqual(40_000);
+    expect(held.events).toBeGreaterThan(1);
+    expect(held.events).toBeLessThan(10); // the count alone would have kept all ten
+    const metrics: string = (await t.get('/metrics')).body;
+    expect(metrics).toContain(`earshot_replay_events ${held.events}`);
+    expect(metrics).toContain(`earshot_replay_bytes ${held.bytes}`);
+    // Behind what is held: a fresh snapshot. Within it: exactly the missed events.
+    const behind = connect(t.url, auth);
+    await behind.send({ type: 'hello', resumeFrom: 1 });
+    expect((await behind.waitFor('snapshot')).incidents).toHaveLength(10);
+    const last = t.hub.core.committedSeq;
+    const near = connect(t.url, auth);
+    await near.send({ type: 'hello', resumeFrom: last - 1 });
+    expect(await near.waitFor('resume')).toEqual({ type: 'resume', fromSeq: last - 1, toSeq: last });
+    await near.waitFor('event', (m) => m.seq === last);
+    expect(near.events().map((e) => e.seq)).toEqual([last]);
+  });
+
   it('resumes across a hub restart from the events on disk', async () => {
     t = await startTestHub();
     await t.post('/api/v1/ingest/alertmanager', amWebhook([{ fp: 'a', status: 'firing' }], 'One'));
