@@ -24,7 +24,11 @@
  *    high, scores as an alarm (the sequence idea behind HTM and ARTime, in tables of
  *    a few hundred counts: a series moving through its usual values in an unusual
  *    order, or in an unusual rhythm, which a point prediction forgives).
- * 6. After an alarm the output is damped for a while: one episode, one alarm.
+ * 6. After an alarm the output is damped while the episode lasts: one episode, one
+ *    alarm. The episode is over when the short-term surprise has been below its
+ *    usual level for a few points in a row (the series is calm again), or after
+ *    `refractory` points at most; so a second anomaly soon after a first one that
+ *    has passed (two dips a few dozen points apart) is its own alarm.
  */
 
 /** Why a point scored as it did: far from the prediction for a while, beyond the range seen so far, or usual values in a new order or rhythm. */
@@ -56,8 +60,11 @@ export interface DetectorOptions {
   surpriseAlpha: number;
   /** Points in the short-term surprise mean. */
   shortWindow: number;
-  /** Points to damp after an alarm. */
+  /** Points to damp after an alarm, at most. */
   refractory: number;
+  /** The episode ends earlier once the likelihood has stayed below `calmBelow` for `calmPoints` points in a row (0: never earlier). */
+  calmBelow: number;
+  calmPoints: number;
   /** What counts as an alarm for the refractory period (and the pre-declared threshold). */
   alarmAt: number;
   /** Values per shape (0: no shape channel), and bands the range is cut into for them. */
@@ -87,7 +94,9 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   rangeMinSurprise: 2,
   surpriseAlpha: 0.004,
   shortWindow: 12,
-  refractory: 100,
+  refractory: 200,
+  calmBelow: 0.5,
+  calmPoints: 5,
   alarmAt: 0.97,
   shapeLength: 3,
   shapeBands: 5,
@@ -174,6 +183,8 @@ export class StreamingDetector {
   private readonly recent: Float64Array;
   private recentSum = 0;
   private quiet = 0;
+  /** Points in a row the damped episode has been calm. */
+  private calm = 0;
   /** Times each shape was seen (shapeBands ** shapeLength counts), and the current shape's code. */
   private readonly shapes: Uint32Array;
   private shape = 0;
@@ -309,9 +320,14 @@ export class StreamingDetector {
     if (this.n <= o.warmup) return Math.min(score, 0.5);
     if (this.quiet > 0) {
       this.quiet--;
+      this.calm = score < o.calmBelow ? this.calm + 1 : 0;
+      if (o.calmPoints > 0 && this.calm >= o.calmPoints) this.quiet = 0;
       return score * 0.5;
     }
-    if (score >= o.alarmAt) this.quiet = o.refractory;
+    if (score >= o.alarmAt) {
+      this.quiet = o.refractory;
+      this.calm = 0;
+    }
     return score;
   }
 }

@@ -39,6 +39,20 @@ describe('streaming detector', () => {
     expect(a.length).toBeLessThanOrEqual(1);
   });
 
+  it('one episode, one alarm: a long burst alarms once, but a second dip after the first has passed alarms again', () => {
+    seed = 42; // the same noise whatever ran before
+    const dips = series(2_000, (i) => 50 + noise() * 2 - ((i >= 1_000 && i < 1_004) || (i >= 1_060 && i < 1_064) ? 30 : 0));
+    const burst = series(2_000, (i) => 50 + noise() * (i >= 1_000 && i < 1_080 ? 12 : 2));
+    const alarmsWith = (values: number[], options: ConstructorParameters<typeof StreamingDetector>[0]) => {
+      const d = new StreamingDetector(options);
+      return values.flatMap((v, i) => (d.update(v) >= 0.97 ? [i] : []));
+    };
+    expect(alarmsWith(dips, {})).toEqual([1_000, 1_061]);
+    expect(alarmsWith(burst, {})).toEqual([1_000]);
+    // Damping for a fixed time instead (the earlier rule) hides the second dip.
+    expect(alarmsWith(dips, { calmPoints: 0, refractory: 100 })).toEqual([1_000]);
+  });
+
   it('scores within [0, 1], ignores non-finite input, and uses constant memory', () => {
     const d = new StreamingDetector();
     const stateSize = () => JSON.stringify(d, (_k, v: unknown) => (ArrayBuffer.isView(v) ? (v as Float64Array).length : typeof v === 'number' || typeof v === 'boolean' ? 0 : v)).length;
