@@ -13,7 +13,11 @@
  * A second opinion: a small keyword model that ships with the app (keyword-model.ts),
  * trained on many synthetic voices in noise. It does not know the user's voice, and
  * near-homophones can fool it; the takes do know the voice but blur in noise. The score
- * weighs both, so each covers what the other misses.
+ * weighs both, so each covers what the other misses — for voices the model knows. Whether it
+ * knows yours it can tell from your takes: where it does not take your own takes of a command
+ * for that command (mean probability under `modelTrust`), that command is decided by your takes
+ * alone, by their own rule; a voice unlike the model's training voices would otherwise be
+ * refused, the model's doubt outweighing takes that match well.
  *
  * Deciding rather than guessing: the utterance must be close to one command
  * (relative to how much the user's own takes of it differ) and clearly closer to it
@@ -78,6 +82,13 @@ export interface RecognizerOptions {
   templates: ScoreRule;
   /** The rule with the keyword model as a second opinion. */
   withModel: ScoreRule;
+  /**
+   * The keyword model's opinion counts only for commands whose takes it recognises: its mean
+   * probability of the command on the user's own takes of it must be at least this; below, the
+   * takes decide alone, by their own rule (a voice unlike any the model heard, for which the
+   * model would only make the rule refuse).
+   */
+  modelTrust: number;
   /** Below this ratio to the runner-up a rejection is "no match", above it "ambiguous". */
   ambiguousRatio: number;
   /** Utterances shorter or longer than this are not commands (ms). */
@@ -110,6 +121,7 @@ export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
     accept: 0.7746,
     unsure: -0.3622,
   },
+  modelTrust: 0.9,
   ambiguousRatio: 0.8,
   minMs: 150,
   maxMs: 1_800,
@@ -123,8 +135,8 @@ export interface ModelOpinion {
 }
 
 export type Decision =
-  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; /** Frames over the median of the user's takes of the command. */ length: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number; model?: ModelOpinion }
-  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; length?: number; score?: number; snrDb?: number; model?: ModelOpinion };
+  | { decision: 'accept' | 'unsure'; command: VoiceCommand; distance: number; relative: number; ratio: number; peak: number; worst: number; /** Frames over the median of the user's takes of the command. */ length: number; score: number; /** Speech over the room noise heard before it (60: quiet). */ snrDb: number; /** Which rule decided: the model's, or the takes' alone (see modelTrust). */ by: 'model' | 'takes'; model?: ModelOpinion; /** What the model said of the user's own takes of the command (mean). */ takesModel?: ModelOpinion }
+  | { decision: 'reject'; reason: 'too short' | 'too long' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; length?: number; score?: number; snrDb?: number; by?: 'model' | 'takes'; model?: ModelOpinion; takesModel?: ModelOpinion };
 
 /**
  * Length-normalised DTW distance (Sakoe–Chiba band). Local costs are squared
@@ -270,6 +282,8 @@ export class CommandRecognizer {
   private readonly o: RecognizerOptions;
   private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number; mels: Float64Array[] }[];
   private clean: Templates | undefined;
+  /** Per command, the keyword model's mean opinion of the user's own takes of it (computed once). */
+  private takesOpinion: Map<VoiceCommand, ModelOpinion> | undefined;
 
   /**
    * `model`: the shipped keyword model as a second opinion (see keyword-model.ts); without it
@@ -337,17 +351,32 @@ export class CommandRecognizer {
     const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band);
     const peak = worst / (peaks.get(best.command) ?? 1);
     const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
+    const takesModel = this.model ? this.opinionOfTakes(this.model).get(best.command) : undefined;
+    const by = model && (takesModel?.command ?? 0) >= this.o.modelTrust ? 'model' : 'takes';
     // How long the utterance is against the user's takes of that command ("acknowledgement" runs on).
     const length = f.length / (frames.get(best.command) ?? f.length);
-    const rule = model ? this.o.withModel : this.o.templates;
+    const rule = by === 'model' ? this.o.withModel : this.o.templates;
     const [wRel, wRatio, wPeak, bias] = rule.weights;
     const ln = (x: number) => Math.log(Math.max(x, 1e-6));
     let score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + rule.length * ln(length) + bias + rule.perCommand[best.command];
-    if (model) score += rule.model[0] * ln(model.command) + rule.model[1] * ln(model.other);
-    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb, length, ...(model ? { model } : {}) };
+    if (by === 'model' && model) score += rule.model[0] * ln(model.command) + rule.model[1] * ln(model.other);
+    const opinions = { by, ...(model ? { model } : {}), ...(takesModel ? { takesModel } : {}) } as const;
+    const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb, length, ...opinions };
     if (score >= rule.accept) return { decision: 'accept', ...base };
     if (score >= rule.unsure) return { decision: 'unsure', ...base };
-    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb, length, ...(model ? { model } : {}) };
+    return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb, length, ...opinions };
+  }
+
+  /** The keyword model's mean opinion of the user's takes of each command (how well it knows this voice). */
+  private opinionOfTakes(model: KeywordModel): Map<VoiceCommand, ModelOpinion> {
+    if (!this.takesOpinion) {
+      this.takesOpinion = new Map();
+      for (const command of COMMANDS) {
+        const of = this.takes.filter((t) => t.command === command).map((t) => modelOpinion(model, keywordFeaturesFromMels(t.mels), command));
+        if (of.length > 0) this.takesOpinion.set(command, { command: of.reduce((a, o) => a + o.command, 0) / of.length, other: of.reduce((a, o) => a + o.other, 0) / of.length });
+      }
+    }
+    return this.takesOpinion;
   }
 
   /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */

@@ -12,6 +12,7 @@ import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema } from '../../shared/voice/recognizer';
 import { Vad, type VadOptions } from '../../shared/voice/vad';
 import { espeakEnrolment, noiseOnly, render } from '../bench/voice/corpus';
+import { loadKeywordModel, SHIPPED_MODEL } from '../bench/voice/keyword-model';
 
 const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed (apt-get install espeak-ng sox)';
 if (missing && process.env['CI']) throw new Error(`CI must have them: ${missing}`);
@@ -95,6 +96,30 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
       for (const s of segments(r.samples)) expect(rec.classify(s.samples).decision, w).not.toBe('accept');
     }
     expect(new CommandRecognizer({ version: 1, sampleRate: SAMPLE_RATE, takes: [] }).classify(new Float32Array(8000))).toEqual({ decision: 'reject', reason: 'not enrolled' });
+  });
+
+  it('with the keyword model: a voice it does not know is decided by its own takes where the model doubts them', () => {
+    // espeak's shelby is none of the voices the model was trained on; the model takes this user's
+    // own "resolve" and "cancel" for something else (p < 0.1), and would make the rule refuse them.
+    const model = loadKeywordModel(SHIPPED_MODEL);
+    const voice = 'en-us+shelby';
+    const heard = (modelTrust: number) => {
+      const rec = new CommandRecognizer(enrol(voice), { modelTrust }, model);
+      const said = COMMANDS.flatMap((c) => ([[150, 40], [200, 60]] as const).map(([speed, pitch]) => ({ c, d: rec.classify(segments(render({ text: c, voice, speed, pitch }).samples)[0]!.samples) })));
+      const others = ['hello', 'the build is green', 'result', 'council', 'revolve', 'report'].flatMap((w) => segments(render({ text: w, voice, speed: 175, pitch: 50 }).samples).map((s) => rec.classify(s.samples)));
+      return { said, others };
+    };
+    const trusted = heard(0.9);
+    for (const { c, d } of trusted.said) {
+      expect(d.decision === 'accept' ? d.command : d.decision, c).toBe(c);
+      expect(d.by, c).toBe((d.takesModel?.command ?? 0) >= 0.9 ? 'model' : 'takes');
+      if (c === 'resolve' || c === 'cancel') expect(d.by, c).toBe('takes');
+      if (c === 'acknowledge' || c === 'repeat') expect(d.by, c).toBe('model');
+    }
+    for (const d of trusted.others) expect(d.decision).not.toBe('accept');
+    // Trusting the model whatever it makes of the takes (the earlier rule): both refused.
+    const always = heard(0);
+    for (const { c, d } of always.said) if (c === 'resolve' || c === 'cancel') expect(d.decision, c).toBe('reject');
   });
 
   it('enrolment from storage is validated: a tampered entry is refused with the field named', () => {

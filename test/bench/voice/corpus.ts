@@ -24,7 +24,12 @@ export const VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-
  * than once, to see whether the chosen one holds on voices no choice was made on. No training
  * voice is any of them.
  */
-export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check: ['+m8', '+Annie'] } as const;
+/**
+ * Voice variants per role: "test" is reported, "tune" chooses the decision rule, "check" confirms a
+ * choice that looked at "test" more than once, and "hard" (a low, rough voice and a high, thin one,
+ * unlike the training voices as "check" is) chooses changes meant for voices the model never heard.
+ */
+export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check: ['+m8', '+Annie'], hard: ['+Michael', '+shelby'] } as const;
 
 export const DISTRACTOR_WORDS = [
   'knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild',

@@ -17,9 +17,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { COMMANDS, type Decision } from '../../../shared/voice/recognizer';
+import { COMMANDS, RECOGNIZER_DEFAULTS, type Decision } from '../../../shared/voice/recognizer';
 
-const { values } = parseArgs({ options: { dump: { type: 'string' }, 'max-fa': { type: 'string', default: '0.01' }, 'unsure-fa': { type: 'string', default: '0.05' }, search: { type: 'string', default: '1500' }, restarts: { type: 'string', default: '4' } } });
+const { values } = parseArgs({ options: { dump: { type: 'string' }, eval: { type: 'string' }, 'no-model': { type: 'boolean', default: false }, 'max-fa': { type: 'string', default: '0.01' }, 'unsure-fa': { type: 'string', default: '0.05' }, search: { type: 'string', default: '1500' }, restarts: { type: 'string', default: '4' } } });
 if (!values.dump) {
   console.error('usage: npm run bench:voice-fit -- --dump <file written by VOICE_DUMP=<file> npm run bench:voice -- --speakers tune>');
   process.exit(2);
@@ -31,15 +31,24 @@ interface Clip {
   cond: string;
   h: (Decision | null)[];
 }
-const clips = JSON.parse(readFileSync(values.dump, 'utf8')) as Clip[];
-const withModel = clips.some((c) => c.h.some((d) => d?.model !== undefined));
+/** `file`, or `file@even` / `file@odd`: only the even or odd users of that dump (their clips come in runs of `per`). */
+function loadDump(spec: string): Clip[] {
+  const [file, part] = spec.split('@') as [string, string | undefined];
+  const all = JSON.parse(readFileSync(file, 'utf8')) as Clip[];
+  if (!part) return all;
+  const per = Number(process.env['CLIPS_PER_USER'] ?? 370);
+  return all.filter((_, i) => Math.floor(i / per) % 2 === (part === 'even' ? 0 : 1));
+}
+const clips = values.dump.split(',').flatMap(loadDump);
+const withModel = !values['no-model'] && clips.some((c) => c.h.some((d) => d?.model !== undefined));
 const ln = (x: number) => Math.log(Math.max(x, 1e-6));
 
 function features(d: Decision | null): number[] | null {
   if (!d || d.relative === undefined || d.ratio === undefined || d.peak === undefined || d.length === undefined) return null;
   const f = [ln(d.relative), ln(d.ratio), ln(d.peak), ln(d.length)];
   if (withModel) {
-    if (!d.model) return null;
+    // Decided by the takes' own rule (the model did not know the user's takes of the command: modelTrust).
+    if (!d.model || d.by === 'takes') return null;
     f.push(ln(d.model.command), ln(d.model.other));
   }
   return f;
@@ -107,7 +116,7 @@ const scoresWith = (weights: readonly number[], off: readonly number[]): number[
 let scores = scoresWith(raw, offsets);
 
 /** Single-try outcome of every clip at these thresholds: the first decision at or above `unsure` closes the window. */
-function simulate(accept: number, unsure: number) {
+function simulate(accept: number, unsure: number, on: { clips: Clip[]; scores: number[][] } = { clips, scores }) {
   let n = 0;
   let ok = 0;
   let asked = 0;
@@ -115,8 +124,8 @@ function simulate(accept: number, unsure: number) {
   let dn = 0;
   let fa = 0;
   const perCondition = new Map<string, { n: number; ok: number }>();
-  for (const [i, clip] of clips.entries()) {
-    const ss = scores[i] as number[];
+  for (const [i, clip] of on.clips.entries()) {
+    const ss = on.scores[i] as number[];
     if (clip.kind === 'cmd') {
       n++;
       const pc = perCondition.get(clip.cond) ?? { n: 0, ok: 0 };
@@ -214,3 +223,23 @@ console.log(`${withModel ? 'withModel' : 'templates'}: ${JSON.stringify(rule).re
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
 console.log(`on these clips: ${pct(r.ok, r.n)} correct, ${pct(r.asked, r.n)} asked again, ${r.wrong} wrong; ${pct(r.fa, r.dn)} of distractors accepted`);
 for (const [cond, v] of r.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
+if (values.eval) {
+  const other = values.eval.split(',').flatMap(loadDump);
+  // A decision the takes made alone is scored by the shipped takes' rule, moved so that its accept is this rule's.
+  const takesRule = RECOGNIZER_DEFAULTS.templates;
+  const takesScore = (d: Decision): number => {
+    if (!d.command || d.relative === undefined || d.ratio === undefined || d.peak === undefined || d.length === undefined) return -Infinity;
+    const [a, b, c, bias] = takesRule.weights;
+    return a * ln(d.relative) + b * ln(d.ratio) + c * ln(d.peak) + takesRule.length * ln(d.length) + bias + takesRule.perCommand[d.command] - takesRule.accept + accept;
+  };
+  const otherScores = other.map((c) =>
+    c.h.map((d) => {
+      if (withModel && d?.by === 'takes') return takesScore(d);
+      const f = features(d);
+      return f ? f.reduce((a, v, j) => a + v * (raw[j] as number), (raw[dims - 1] as number) + (offsets[d?.command ? COMMANDS.indexOf(d.command) : -1] ?? 0)) : -Infinity;
+    }),
+  );
+  const e = simulate(accept, unsure, { clips: other, scores: otherScores });
+  console.log(`the same rule on ${values.eval}: ${pct(e.ok, e.n)} correct, ${pct(e.asked, e.n)} asked again, ${e.wrong} wrong; ${pct(e.fa, e.dn)} of distractors accepted`);
+  for (const [cond, v] of e.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
+}

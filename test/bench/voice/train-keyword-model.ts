@@ -46,6 +46,8 @@ const { values } = parseArgs({
      * tune speakers' commands at 1 % false accepts against 91.2 % for "near". Not shipped.)
      */
     negatives: { type: 'string', default: 'near' },
+    /** Vocal tract length perturbation in training: mel bands stretched by a random factor within ±warp (0: none). */
+    warp: { type: 'string', default: '0' },
     /** Voice variants to train on (comma separated); never the bench's test ('', +m3), tune (+f2, +f4) or check (+m8, +Annie) speakers. */
     variants: { type: 'string', default: '+m1,+m2,+m4,+m5,+m6,+m7,+f1,+f3,+f5' },
     /** Where the generated examples go (x.f32, meta.json) and the trained float weights. */
@@ -192,12 +194,12 @@ const channels = values.channels.split(',').map(Number);
 const networks = SEEDS.map((seed, i): KeywordWeights => {
   console.log(`network ${i + 1}/${SEEDS.length} (seed ${seed})`);
   const weightsFile = join(values.data, `weights-${seed}.json`);
-  execFileSync(values.python, [join(ROOT, 'test/bench/voice/train_keyword_model.py'), '--data', values.data, '--out', weightsFile, '--epochs', values.epochs, '--channels', channels.join(','), '--seed', String(seed)], { stdio: 'inherit' });
+  execFileSync(values.python, [join(ROOT, 'test/bench/voice/train_keyword_model.py'), '--data', values.data, '--out', weightsFile, '--epochs', values.epochs, '--channels', channels.join(','), '--seed', String(seed), '--warp', values.warp], { stdio: 'inherit' });
   return JSON.parse(readFileSync(weightsFile, 'utf8')) as KeywordWeights;
 });
 const trainedOn =
   `espeak-ng voices ${VOICES.join(', ')} with variants ${VARIANTS.join(', ')}; the commands and ${OTHER_WORDS.length}${negatives().length ? ` + ${negatives().length} near` : ''} other words and phrases; ` +
-  `speeds 155/190, pitches 42/58, wideband and 8 kHz headset band; clean or white/pink/babble noise at 5–20 dB SNR; ${examples} examples; convolutions of ${channels.join('/')} channels, ${values.epochs} epochs; ${SEEDS.length} networks (seeds ${SEEDS.join(', ')}), averaged (npm run bench:voice-model)`;
+  `speeds 155/190, pitches 42/58, wideband and 8 kHz headset band; clean or white/pink/babble noise at 5–20 dB SNR; ${examples} examples; convolutions of ${channels.join('/')} channels, ${values.epochs} epochs; ${SEEDS.length} networks (seeds ${SEEDS.join(', ')}), averaged${Number(values.warp) > 0 ? `; mel bands warped by up to ±${values.warp} in training` : ''} (npm run bench:voice-model)`;
 const file = packKeywordModel(networks, trainedOn);
 parseKeywordModel(file); // what the app will load must load
 mkdirSync(dirname(values.out), { recursive: true });

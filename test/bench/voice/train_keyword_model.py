@@ -27,6 +27,10 @@ ap.add_argument('--channels', default='64,64,96,128')
 ap.add_argument('--lr', type=float, default=2e-3)
 ap.add_argument('--seed', type=int, default=1)
 ap.add_argument('--threads', type=int, default=2)
+# Vocal tract length perturbation (0: none): each training example's mel bands are stretched
+# or squeezed by a random factor in [1 - warp, 1 + warp], as a longer or shorter vocal tract
+# moves every formant; for voices unlike the ones rendered for training.
+ap.add_argument('--warp', type=float, default=0.0)
 a = ap.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(a.seed)
@@ -42,7 +46,21 @@ seqs = [frames[offsets[i]:offsets[i + 1]] - frames[offsets[i]:offsets[i + 1]].me
 stacked = np.concatenate(seqs)
 MEAN = stacked.mean(0)
 SCALE = stacked.std(0) + 1e-6
+raw = [s.astype(np.float32) for s in seqs]  # [frame][band], before the scale (for warping)
 seqs = [((s - MEAN) / SCALE).astype(np.float32).T.copy() for s in seqs]  # [band][frame]
+
+
+def warped(i):
+    """Example i with its bands resampled at band * factor (linear interpolation, edges held), then scaled."""
+    factor = 1 + rng.uniform(-a.warp, a.warp)
+    pos = np.clip(np.arange(BANDS) * factor, 0, BANDS - 1)
+    lo = np.floor(pos).astype(int)
+    hi = np.minimum(lo + 1, BANDS - 1)
+    frac = (pos - lo).astype(np.float32)
+    r = raw[i]
+    w = r[:, lo] * (1 - frac) + r[:, hi] * frac
+    w = w - w.mean(0, keepdims=True)
+    return ((w - MEAN) / SCALE).astype(np.float32).T.copy()
 print(f'{len(seqs)} examples, {len(stacked)} frames; per class {np.bincount(labels, minlength=CLASSES).tolist()}', flush=True)
 
 CH = [int(v) for v in a.channels.split(',')]
@@ -77,7 +95,7 @@ def batch(idx, augment):
     n = [seqs[i].shape[1] for i in idx]
     x = np.zeros((len(idx), BANDS, max(max(n), 8)), np.float32)
     for k, i in enumerate(idx):
-        s = seqs[i]
+        s = warped(i) if augment and a.warp > 0 else seqs[i]
         if augment:
             # SpecAugment-style: a couple of bands and a short stretch of time blanked.
             s = s.copy()

@@ -49,9 +49,10 @@ const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } :
 /**
  * "test" speakers are the ones reported; "tune" speakers are other voice variants, used only to
  * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves;
- * "check" speakers confirm a choice that looked at the test speakers more than once.
+ * "check" speakers confirm a choice that looked at the test speakers more than once; "hard"
+ * speakers (voices unlike the training voices, as "check" is) choose changes meant for such voices.
  */
-if (!(values.speakers in SPEAKER_VARIANTS)) throw new Error(`--speakers: test, tune or check, not ${values.speakers}`);
+if (!(values.speakers in SPEAKER_VARIANTS)) throw new Error(`--speakers: test, tune, check or hard, not ${values.speakers}`);
 const users = VOICES.flatMap((v) => SPEAKER_VARIANTS[values.speakers as keyof typeof SPEAKER_VARIANTS].map((x) => `${v}${x}`)).slice(0, Number(values.users));
 
 interface Heard {
