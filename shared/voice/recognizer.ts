@@ -299,6 +299,8 @@ export class CommandRecognizer {
       const audio = decodePcm(t.pcm);
       return { command: t.command, audio, level: speechLevel(audio), mels: melPowers(audio) };
     });
+    // Now rather than at the first utterance (15 takes through the model: not on a decision's clock).
+    if (model) this.opinionOfTakes(model);
   }
 
   /** Which commands are enrolled (with at least two takes, so there is a spread to measure). */
