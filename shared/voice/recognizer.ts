@@ -369,6 +369,13 @@ export class CommandRecognizer {
     return { decision: 'reject', reason: ratio > this.o.ambiguousRatio ? 'ambiguous' : 'no match', command: best.command, relative, ratio, peak, worst, score, snrDb, length, ...opinions };
   }
 
+  /** Enrolled commands the keyword model does not recognise in the user's takes: the takes decide them alone (none without a model). */
+  takesAlone(): VoiceCommand[] {
+    if (!this.model) return [];
+    const opinions = this.opinionOfTakes(this.model);
+    return this.enrolled.filter((c) => (opinions.get(c)?.command ?? 0) < this.o.modelTrust);
+  }
+
   /** The keyword model's mean opinion of the user's takes of each command (how well it knows this voice). */
   private opinionOfTakes(model: KeywordModel): Map<VoiceCommand, ModelOpinion> {
     if (!this.takesOpinion) {

@@ -137,6 +137,22 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     expect(broken.api.voiceCommand).toHaveBeenCalledWith('snooze', 9);
   });
 
+  it('a voice the model does not know: the commands it misreads in the takes are named, and decided by the takes alone', async () => {
+    const voice = 'en-us+shelby';
+    const t = setup(espeakEnrolment(voice), {}, () => Promise.resolve(loadKeywordModel()));
+    expect(t.c.value.takesAlone).toEqual([]); // no model yet: nothing to say
+    await t.advance(0);
+    expect(t.c.value.takesAlone).toEqual(expect.arrayContaining(['resolve', 'cancel']));
+    expect(t.c.value.takesAlone).not.toContain('acknowledge');
+    t.c.setEnabled(true);
+    t.c.pushToTalk(true, 4);
+    await t.advance(150);
+    t.say(render({ text: 'resolve', voice, speed: 172, pitch: 49 }).samples);
+    await t.advance(0);
+    expect(t.api.voiceCommand).toHaveBeenCalledWith('resolve', 4);
+    expect(t.c.value.heardDetail).toMatch(/\(not counted: it does not recognise your takes of this word\)/);
+  });
+
   it('a refused microphone is explained and the window closes', async () => {
     const t = setup(enrolment, { fail: new MicrophoneError('denied', 'microphone access was refused') });
     t.c.setEnabled(true);

@@ -8,6 +8,9 @@ import { act, cleanup, fireEvent, render, screen, within } from '@testing-librar
 import { afterEach, describe, expect, it } from 'vitest';
 import { Connected } from '../../renderer/src/app';
 import { FakeApi } from '../helpers/fake-api';
+import { VoicePanel } from '../../renderer/src/components/voice-panel';
+import type { VoiceController, VoiceState } from '../../renderer/src/voice/voice-controller';
+import { COMMANDS } from '../../shared/voice/recognizer';
 
 afterEach(() => {
   cleanup();
@@ -29,6 +32,16 @@ describe('voice panel', () => {
     await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Record “cancel”' })));
     expect(within(panel).getByRole('alert').textContent).toBe('this browser gives no access to a microphone');
     expect(screen.queryByTestId('listening')).toBeNull();
+  });
+
+  it('names the words the model does not recognise in your takes', () => {
+    const state: VoiceState = { enabled: false, enrolled: [...COMMANDS], takes: Object.fromEntries(COMMANDS.map((c) => [c, 3])) as VoiceState['takes'], listening: null, heard: null, heardDetail: null, microphone: 'granted', model: 'ready', takesAlone: ['resolve', 'cancel'], error: null };
+    const panel = (s: VoiceState) => render(<VoicePanel controller={{} as VoiceController} state={s} onEnable={() => undefined} onClose={() => undefined} />);
+    panel(state);
+    expect(screen.getByTestId('voice-takes-alone').textContent).toMatch(/does not recognise your takes of “resolve”, “cancel”, so your takes alone decide them/);
+    cleanup();
+    panel({ ...state, takesAlone: [] });
+    expect(screen.queryByTestId('voice-takes-alone')).toBeNull();
   });
 
   it('the desktop settings validate the listening window', async () => {

@@ -38,6 +38,12 @@ export function VoicePanel({ controller, state, onEnable, onClose }: { controlle
             ? 'Loading the word model that ships with Earshot…'
             : 'Your takes decide alone (the word model that ships with Earshot is not loaded).'}
       </p>
+      {state.model === 'ready' && state.takesAlone.length > 0 && (
+        <p className="meta" data-testid="voice-takes-alone">
+          The word model does not recognise your takes of {state.takesAlone.map((c) => `“${c}”`).join(', ')}, so your takes alone decide {state.takesAlone.length === 1 ? 'it' : 'them'}:
+          fine in a quiet room, less sure in noise. If a take was noisy or cut short, “Record again” may help.
+        </p>
+      )}
       {state.error && <p role="alert">{state.error}</p>}
       <h3>1. Your voice, three times per word</h3>
       <table className="takes">

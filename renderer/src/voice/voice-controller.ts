@@ -27,6 +27,8 @@ export interface VoiceState {
   microphone: 'unknown' | 'granted' | 'denied' | 'unavailable';
   /** The shipped keyword model (a second opinion that helps in noise): loading, in use, or not (your takes decide alone). */
   model: 'loading' | 'ready' | 'unavailable';
+  /** Enrolled commands the model does not recognise in your takes: your takes decide them alone. */
+  takesAlone: VoiceCommand[];
   error: string | null;
 }
 
@@ -54,7 +56,8 @@ function describe(d: Decision): string {
 function detail(d: Decision, ms: number): string {
   const n = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
   const model = d.model ? `, model ${Math.round(100 * d.model.command)} % “${d.command ?? '?'}” / ${Math.round(100 * d.model.other)} % other` : '';
-  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}${model}, score ${n(d.score)}; decided in ${Math.round(ms)} ms`;
+  const alone = d.model && d.by === 'takes' ? ' (not counted: it does not recognise your takes of this word)' : '';
+  return `${d.decision}${d.decision === 'reject' ? ` (${d.reason})` : ''}: distance ×${n(d.relative)} of your own spread, ${n(d.ratio)} of the next word, worst stretch ×${n(d.peak)}${model}${alone}, score ${n(d.score)}; decided in ${Math.round(ms)} ms`;
 }
 
 export class VoiceController {
@@ -74,7 +77,7 @@ export class VoiceController {
   constructor(private readonly o: VoiceControllerOptions) {
     this.clock = o.clock ?? browserClock;
     this.enrolment = o.load();
-    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', error: null };
+    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', takesAlone: [], error: null };
     this.listener = new VoiceListener(() => this.recognizer, this.clock, { windowMs: o.windowMs ?? 6_000 });
     this.listener.on((e) => this.onListener(e));
     this.rebuild();
@@ -248,7 +251,7 @@ export class VoiceController {
     const takes = this.countTakes();
     const enrolled = COMMANDS.filter((c) => takes[c] >= TAKES_PER_COMMAND);
     this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment, {}, this.model ?? undefined) : null;
-    this.set({ takes, enrolled });
+    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [] });
   }
 
   private set(patch: Partial<VoiceState>): void {
