@@ -12,6 +12,7 @@ import { severitySchema } from '../../shared/incidents/types';
 import { describeIssues } from '../../shared/zod-issues';
 import { roleSchema, type Role } from './access';
 import { rotationSchema } from './escalation/rotation';
+import { DEFAULT_REPLAY_BYTES } from './hub-core';
 
 export const DEFAULT_PORT = 8725;
 
@@ -88,7 +89,7 @@ export const hubConfigSchema = z
         /** Events kept in memory for reconnecting clients; older gaps get a fresh snapshot. */
         replayEvents: z.number().int().nonnegative().default(10_000),
         /** ...and at most this much of their messages (the oldest go first). */
-        replayBytes: z.number().int().positive().default(64 * 1_048_576),
+        replayBytes: z.number().int().positive().default(DEFAULT_REPLAY_BYTES),
         /** A client whose unsent data exceeds this is cut off. */
         maxBufferedBytes: z.number().int().positive().default(8 * 1_048_576),
         heartbeat: durationSchema.default(15_000),
@@ -99,7 +100,7 @@ export const hubConfigSchema = z
       .strict()
       .default({
         replayEvents: 10_000,
-        replayBytes: 64 * 1_048_576,
+        replayBytes: DEFAULT_REPLAY_BYTES,
         maxBufferedBytes: 8 * 1_048_576,
         heartbeat: 15_000,
         helloTimeout: 10_000,

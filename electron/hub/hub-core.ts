@@ -77,7 +77,7 @@ export interface HubCoreOptions {
   /**
    * The most the replay buffer's messages may add up to (UTF-16 code units, about bytes
    * for the JSON the hub writes); the oldest go first. Default 64 MiB: a 50-alert
-   * notification is ~20 kB, so 10,000 of them would otherwise hold ~200 MB.
+   * notification is 10–20 kB, so 10,000 of them would otherwise hold 100–200 MB.
    */
   replayBytes?: number;
   /** Resolved incidents held in memory (the most recently resolved); default 1,000. */

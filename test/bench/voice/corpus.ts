@@ -21,13 +21,9 @@ export const VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-
 /**
  * The bench's speakers, by role: "test" is what is reported; "tune" is where the decision rule is
  * fitted; "check" is measured once after a change that was compared on the test speakers more
- * than once, to see whether the chosen one holds on voices no choice was made on. No training
- * voice is any of them.
- */
-/**
- * Voice variants per role: "test" is reported, "tune" chooses the decision rule, "check" confirms a
- * choice that looked at "test" more than once, and "hard" (a low, rough voice and a high, thin one,
- * unlike the training voices as "check" is) chooses changes meant for voices the model never heard.
+ * than once, to see whether the chosen one holds on voices no choice was made on; "hard" (a low,
+ * rough voice and a high, thin one, unlike the training voices as "check" is) is where changes meant
+ * for voices the model never heard are chosen. No training voice is any of them.
  */
 export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check: ['+m8', '+Annie'], hard: ['+Michael', '+shelby'] } as const;
 

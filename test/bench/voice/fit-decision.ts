@@ -27,17 +27,22 @@ if (!values.dump) {
 
 interface Clip {
   kind: 'cmd' | 'near' | 'ord';
+  /** The user's index in the bench's list. */
+  user?: number;
   c: string;
   cond: string;
   h: (Decision | null)[];
 }
-/** `file`, or `file@even` / `file@odd`: only the even or odd users of that dump (their clips come in runs of `per`). */
+/**
+ * `file`, or `file@even` / `file@odd`: only the even or odd users of that dump (by each clip's `user`;
+ * dumps from before it was recorded hold each user's 370 clips in a run).
+ */
 function loadDump(spec: string): Clip[] {
   const [file, part] = spec.split('@') as [string, string | undefined];
   const all = JSON.parse(readFileSync(file, 'utf8')) as Clip[];
   if (!part) return all;
-  const per = Number(process.env['CLIPS_PER_USER'] ?? 370);
-  return all.filter((_, i) => Math.floor(i / per) % 2 === (part === 'even' ? 0 : 1));
+  if (part !== 'even' && part !== 'odd') throw new Error(`${spec}: after @, even or odd`);
+  return all.filter((c, i) => (c.user ?? Math.floor(i / 370)) % 2 === (part === 'even' ? 0 : 1));
 }
 const clips = values.dump.split(',').flatMap(loadDump);
 const withModel = !values['no-model'] && clips.some((c) => c.h.some((d) => d?.model !== undefined));

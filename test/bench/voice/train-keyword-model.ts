@@ -48,7 +48,7 @@ const { values } = parseArgs({
     negatives: { type: 'string', default: 'near' },
     /** Vocal tract length perturbation in training: mel bands stretched by a random factor within ±warp (0: none). */
     warp: { type: 'string', default: '0' },
-    /** Voice variants to train on (comma separated); never the bench's test ('', +m3), tune (+f2, +f4) or check (+m8, +Annie) speakers. */
+    /** Voice variants to train on (comma separated); never the bench's test ('', +m3), tune (+f2, +f4), check (+m8, +Annie) or hard (+Michael, +shelby) speakers. */
     variants: { type: 'string', default: '+m1,+m2,+m4,+m5,+m6,+m7,+f1,+f3,+f5' },
     /** Where the generated examples go (x.f32, meta.json) and the trained float weights. */
     data: { type: 'string', default: 'bench/results/keyword-data' },

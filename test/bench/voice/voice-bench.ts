@@ -115,7 +115,7 @@ for (const [u, voice] of users.entries()) {
             const r = render({ text: c, voice, speed, pitch, band, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
             clips++;
             const heard = listen(rec, r.samples, r.speechEnd);
-            if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision), latencyMs: heard.map((x) => x.latencyMs) });
+            if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', user: u, c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision), latencyMs: heard.map((x) => x.latencyMs) });
             const pc = perCommand.get(c) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 };
             perCommand.set(c, pc);
             pc.n++;
@@ -146,7 +146,7 @@ for (const [u, voice] of users.entries()) {
       clips++;
       const bucket = NEAR.has(w) ? distractors.near : distractors.ordinary;
       const heard = listen(rec, r.samples, null);
-      if (process.env['VOICE_DUMP']) DUMP.push({ kind: NEAR.has(w) ? 'near' : 'ord', c: w, cond: name, h: heard.map((x) => x.decision) });
+      if (process.env['VOICE_DUMP']) DUMP.push({ kind: NEAR.has(w) ? 'near' : 'ord', user: u, c: w, cond: name, h: heard.map((x) => x.decision) });
       bucket.n++;
       cond.dn++;
       if (heard.some((h) => h.decision?.decision === 'accept')) {
