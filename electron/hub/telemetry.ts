@@ -17,6 +17,7 @@ const WHY: Record<AnomalyReason, string> = {
   surprise: 'values far from what this series usually does, for a while',
   range: 'a value beyond everything this series has shown',
   shape: 'usual values in an order or rhythm this series has never shown',
+  shift: 'values on one side of what this series usually does, for a long while',
 };
 
 export interface TelemetryConfig {

@@ -24,6 +24,11 @@
  *    high, scores as an alarm (the sequence idea behind HTM and ARTime, in tables of
  *    a few hundred counts: a series moving through its usual values in an unusual
  *    order, or in an unusual rhythm, which a point prediction forgives).
+ * 5b. A sustained shift: a two-sided CUSUM of the signed error (in usual errors, each
+ *    point's contribution capped) less a slack of one usual error; when either sum passes
+ *    its limit, the series has sat on one side of its prediction for a long while (the
+ *    level moved to a new place inside the usual range, which neither a single surprise
+ *    nor a new range shows), and it scores as an alarm.
  * 6. After an alarm the output is damped while the episode lasts: one episode, one
  *    alarm. The episode is over when the short-term surprise has been below its
  *    usual level for a few points in a row (the series is calm again), or after
@@ -31,8 +36,8 @@
  *    has passed (two dips a few dozen points apart) is its own alarm.
  */
 
-/** Why a point scored as it did: far from the prediction for a while, beyond the range seen so far, or usual values in a new order or rhythm. */
-export type AnomalyReason = 'surprise' | 'range' | 'shape';
+/** Why a point scored as it did: far from the prediction for a while, beyond the range seen so far, usual values in a new order or rhythm, or a sustained shift to one side. */
+export type AnomalyReason = 'surprise' | 'range' | 'shape' | 'shift';
 
 export interface DetectorOptions {
   /** Points before any score above 0.5 (the series is being learnt). */
@@ -75,6 +80,10 @@ export interface DetectorOptions {
   shapeGate: number;
   /** What a new shape scores. */
   shapeScore: number;
+  /** Sustained shift: the CUSUM's slack and limit, in usual errors (limit 0: no shift channel); each point adds at most `shiftCap`. */
+  shiftSlack: number;
+  shiftLimit: number;
+  shiftCap: number;
   /** Moves per movement pattern (0: none), and how far (in usual deviations) a move must go to count as up or down. */
   moveLength: number;
   moveStep: number;
@@ -105,6 +114,9 @@ export const DEFAULT_DETECTOR_OPTIONS: DetectorOptions = {
   shapeScore: 0.98,
   moveLength: 4,
   moveStep: 1,
+  shiftSlack: 1,
+  shiftLimit: 60,
+  shiftCap: 4,
 };
 
 const DAY_MS = 86_400_000;
@@ -185,6 +197,9 @@ export class StreamingDetector {
   private quiet = 0;
   /** Points in a row the damped episode has been calm. */
   private calm = 0;
+  /** The shift channel's upper and lower cumulative sums. */
+  private above = 0;
+  private below = 0;
   /** Times each shape was seen (shapeBands ** shapeLength counts), and the current shape's code. */
   private readonly shapes: Uint32Array;
   private shape = 0;
@@ -247,7 +262,8 @@ export class StreamingDetector {
     }
     this.lastCentre = centre;
     this.lastSpread = spread;
-    const z = Math.abs(value - centre) / spread;
+    const signed = (value - centre) / spread;
+    const z = Math.abs(signed);
     const surprise = Math.log1p(z);
 
     // Learn (after scoring: never with the point itself).
@@ -306,7 +322,24 @@ export class StreamingDetector {
     const a = Math.max(o.surpriseAlpha, 1 / this.n);
     this.surpriseMean += a * s;
     this.surpriseVar = (1 - a) * (this.surpriseVar + a * s * s);
+    // 5b. A sustained shift to one side of the prediction.
+    let shifted = false;
+    if (o.shiftLimit > 0) {
+      const step = Math.max(-o.shiftCap, Math.min(o.shiftCap, signed));
+      this.above = Math.max(0, this.above + step - o.shiftSlack);
+      this.below = Math.max(0, this.below - step - o.shiftSlack);
+      if (this.above > o.shiftLimit || this.below > o.shiftLimit) {
+        shifted = this.n > o.shapeWarmup;
+        this.above = 0;
+        this.below = 0;
+      }
+    }
+
     this.reason = 'surprise';
+    if (shifted && score < o.shapeScore) {
+      score = o.shapeScore;
+      this.reason = 'shift';
+    }
     if (newShape && score >= o.shapeGate && score < o.shapeScore) {
       score = o.shapeScore;
       this.reason = 'shape';

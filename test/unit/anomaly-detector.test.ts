@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { normalCdf, StreamingDetector } from '../../shared/anomaly/detector';
 
@@ -51,6 +54,22 @@ describe('streaming detector', () => {
     expect(alarmsWith(burst, {})).toEqual([1_000]);
     // Damping for a fixed time instead (the earlier rule) hides the second dip.
     expect(alarmsWith(dips, { calmPoints: 0, refractory: 100 })).toEqual([1_000]);
+  });
+
+  it('notices a sustained shift into the usual range (NAB machine_temperature, third window) by its one-sidedness', () => {
+    // NAB's labels put the window at rows 16,057–16,623: the temperature settles some way below its level,
+    // well inside the range the machine has shown, with no single surprising value (MIT, see the fixture's README).
+    const rows = gunzipSync(readFileSync(join(import.meta.dirname, '../fixtures/nab/machine_temperature_system_failure-0-16700.csv.gz'))).toString('utf8').trim().split('\n').slice(1);
+    const points = rows.map((r) => r.split(',')).map(([t, v]) => [Date.parse(`${(t as string).replace(' ', 'T')}Z`), Number(v)] as const);
+    const inWindow = (options: ConstructorParameters<typeof StreamingDetector>[0]) => {
+      const d = new StreamingDetector(options);
+      return points.flatMap(([t, v], i) => (d.update(v, t) >= 0.97 && i >= 16_057 && i <= 16_623 ? [{ i, reason: d.reason }] : []));
+    };
+    const found = inWindow({});
+    expect(found).toHaveLength(1);
+    expect(found[0]?.reason).toBe('shift');
+    expect(found[0]!.i).toBeLessThan(16_057 + 0.25 * 567); // early in the window
+    expect(inWindow({ shiftLimit: 0 })).toEqual([]);
   });
 
   it('scores within [0, 1], ignores non-finite input, and uses constant memory', () => {
