@@ -80,7 +80,10 @@ export interface DetectorOptions {
   shapeGate: number;
   /** What a new shape scores. */
   shapeScore: number;
-  /** Sustained shift: the CUSUM's slack and limit, in usual errors (limit 0: no shift channel); each point adds at most `shiftCap`. */
+  /**
+   * Sustained shift: the CUSUM's slack and limit, in usual errors (limit 0: no shift channel); each
+   * point adds at most `shiftCap`. Counted from the `shapeWarmup`-th point, and it scores `shapeScore`.
+   */
   shiftSlack: number;
   shiftLimit: number;
   shiftCap: number;
