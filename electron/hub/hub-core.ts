@@ -132,12 +132,13 @@ export class HubCore {
   /**
    * Folds the log into a fresh state (at start, and after a failed commit): the open
    * incidents, the `resolvedInMemory` resolved last, and any with an event recent enough
-   * to be replayed to a reconnecting client (its messages carry the incident). The
+   * to be replayed to a reconnecting client (its messages carry the incident; recent by the
+   * replay buffer's count and bytes). The
    * events of the others are not even parsed, so a long history costs a scan, not memory.
    */
   private rebuild(): void {
     const state = createEngineState();
-    const replayFrom = this.store.lastSeq - this.replay.capacity;
+    const replayFrom = this.store.replayStart(this.replay.capacity, this.replay.maxBytes);
     this.replay.clear();
     const { resolvedAt, recent } = this.store.incidentIndex(replayFrom);
     const resolved = [...resolvedAt].filter((e): e is [number, number] => e[1] !== null).sort((a, b) => a[1] - b[1]);
@@ -405,7 +406,7 @@ class ReplayBuffer {
 
   constructor(
     readonly capacity: number,
-    private readonly maxBytes: number,
+    readonly maxBytes: number,
   ) {
     this.items = new Array<Broadcast | undefined>(capacity);
   }

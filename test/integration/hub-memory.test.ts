@@ -104,4 +104,30 @@ describe('hub memory: resolved incidents beyond the limit live in the log only',
     expect(next).toBe(open + 1);
     expect(verifyChain(dataDir).ok).toBe(true);
   });
+
+  it('after a restart, the replay window the fold keeps incidents for is bounded by stream.replayBytes too', async () => {
+    const first = await startTestHub({ incidents: { resolvedInMemory: 1 } });
+    const ids = await openAndResolve(first, 4);
+    const dataDir = first.hub.config.dataDir;
+    await first.hub.close();
+    const folded = new Set<number>();
+    const readAll = EventStore.prototype.readAll;
+    const spy = vi.spyOn(EventStore.prototype, 'readAll').mockImplementation(function* (this: EventStore, ...args: Parameters<EventStore['readAll']>) {
+      for (const event of readAll.apply(this, args)) {
+        folded.add(event.incidentId);
+        yield event;
+      }
+    });
+    try {
+      // Every event is within the count; a 1-byte budget keeps only the newest (the last resolution).
+      t = await startTestHub({ incidents: { resolvedInMemory: 1, staleAlertAfter: null }, stream: { replayEvents: 1_000, replayBytes: 1 } }, dataDir);
+    } finally {
+      spy.mockRestore();
+    }
+    expect([...folded]).toEqual([ids[3]]);
+    expect(t.hub.core.replayHeld.events).toBe(1);
+    // A client that missed only that event gets it; one further behind, a snapshot.
+    expect(t.hub.core.replayAfter(t.hub.core.committedSeq - 1)?.map((b) => b.seq)).toEqual([t.hub.core.committedSeq]);
+    expect(t.hub.core.replayAfter(t.hub.core.committedSeq - 2)).toBeNull();
+  });
 });

@@ -209,6 +209,24 @@ export class EventStore {
     return { resolvedAt, recent };
   }
 
+  /**
+   * Where a replay buffer of at most `maxEvents` events and `maxBytes` of their data begins: the
+   * seq after which the newest such events lie (the newest is always in). Data is a lower bound on
+   * a stream message's length, so the window found is never smaller than the buffer's.
+   */
+  replayStart(maxEvents: number, maxBytes: number): number {
+    if (maxEvents <= 0) return this.lastSeq;
+    const rows = this.db.prepare('SELECT seq, length(data) AS n FROM events ORDER BY seq DESC LIMIT ?').all(maxEvents) as { seq: number; n: number }[];
+    let bytes = 0;
+    let from = this.lastSeq;
+    for (const [i, r] of rows.entries()) {
+      bytes += r.n;
+      if (i > 0 && bytes > maxBytes) break;
+      from = r.seq - 1;
+    }
+    return from;
+  }
+
   /** One incident's events in order, parsed (for an incident no longer held in memory). */
   readIncident(incidentId: number): HubEvent[] {
     const rows = this.db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE incident_id = ? ORDER BY seq`).all(incidentId) as EventRow[];
