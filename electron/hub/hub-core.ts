@@ -133,8 +133,8 @@ export class HubCore {
    * Folds the log into a fresh state (at start, and after a failed commit): the open
    * incidents, the `resolvedInMemory` resolved last, and any with an event recent enough
    * to be replayed to a reconnecting client (its messages carry the incident; recent by the
-   * replay buffer's count and bytes). The
-   * events of the others are not even parsed, so a long history costs a scan, not memory.
+   * replay buffer's count and bytes). The events of the others are not even parsed, so a
+   * long history costs a scan, not memory.
    */
   private rebuild(): void {
     const state = createEngineState();
