@@ -21,6 +21,24 @@ async function openAndResolve(hub: TestHub, n: number): Promise<number[]> {
   return ids;
 }
 
+/** Starts a hub (into `t`) and returns the incidents whose events its start-up fold read. */
+async function foldedAtStart(start: () => Promise<TestHub>): Promise<Set<number>> {
+  const folded = new Set<number>();
+  const readAll = EventStore.prototype.readAll;
+  const spy = vi.spyOn(EventStore.prototype, 'readAll').mockImplementation(function* (this: EventStore, ...args: Parameters<EventStore['readAll']>) {
+    for (const event of readAll.apply(this, args)) {
+      folded.add(event.incidentId);
+      yield event;
+    }
+  });
+  try {
+    t = await start();
+  } finally {
+    spy.mockRestore();
+  }
+  return folded;
+}
+
 describe('hub memory: resolved incidents beyond the limit live in the log only', () => {
   it('keeps the most recently resolved in memory, and reads older ones back whole', async () => {
     t = await startTestHub({ incidents: { resolvedInMemory: 2 } });
@@ -82,19 +100,7 @@ describe('hub memory: resolved incidents beyond the limit live in the log only',
     const dataDir = first.hub.config.dataDir;
     await first.hub.close(); // the hub only: its data dir stays for the next one
     // Watch what the fold reads: the dropped incidents' events are not even parsed.
-    const folded = new Set<number>();
-    const readAll = EventStore.prototype.readAll;
-    const spy = vi.spyOn(EventStore.prototype, 'readAll').mockImplementation(function* (this: EventStore, ...args: Parameters<EventStore['readAll']>) {
-      for (const event of readAll.apply(this, args)) {
-        folded.add(event.incidentId);
-        yield event;
-      }
-    });
-    try {
-      t = await startTestHub({ incidents: { resolvedInMemory: 2, staleAlertAfter: null }, stream: { replayEvents: 3 } }, dataDir);
-    } finally {
-      spy.mockRestore();
-    }
+    const folded = await foldedAtStart(() => startTestHub({ incidents: { resolvedInMemory: 2, staleAlertAfter: null }, stream: { replayEvents: 3 } }, dataDir));
     expect([...folded].sort((a, b) => a - b)).toEqual([...ids.slice(2), open]);
     expect([...t.hub.core.state.incidents.keys()].sort((a, b) => a - b)).toEqual([...ids.slice(2), open]);
     expect(t.hub.core.countsByStatus()).toEqual({ triggered: 1, acknowledged: 0, resolved: 4 });
@@ -110,20 +116,8 @@ describe('hub memory: resolved incidents beyond the limit live in the log only',
     const ids = await openAndResolve(first, 4);
     const dataDir = first.hub.config.dataDir;
     await first.hub.close();
-    const folded = new Set<number>();
-    const readAll = EventStore.prototype.readAll;
-    const spy = vi.spyOn(EventStore.prototype, 'readAll').mockImplementation(function* (this: EventStore, ...args: Parameters<EventStore['readAll']>) {
-      for (const event of readAll.apply(this, args)) {
-        folded.add(event.incidentId);
-        yield event;
-      }
-    });
-    try {
-      // Every event is within the count; a 1-byte budget keeps only the newest (the last resolution).
-      t = await startTestHub({ incidents: { resolvedInMemory: 1, staleAlertAfter: null }, stream: { replayEvents: 1_000, replayBytes: 1 } }, dataDir);
-    } finally {
-      spy.mockRestore();
-    }
+    // Every event is within the count; a 1-byte budget keeps only the newest (the last resolution).
+    const folded = await foldedAtStart(() => startTestHub({ incidents: { resolvedInMemory: 1, staleAlertAfter: null }, stream: { replayEvents: 1_000, replayBytes: 1 } }, dataDir));
     expect([...folded]).toEqual([ids[3]]);
     expect(t.hub.core.replayHeld.events).toBe(1);
     // A client that missed only that event gets it; one further behind, a snapshot.
