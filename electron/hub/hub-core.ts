@@ -402,7 +402,7 @@ class ReplayBuffer {
   private items: (Broadcast | undefined)[];
   private start = 0;
   private size = 0;
-  bytes = 0;
+  private held = 0;
 
   constructor(
     readonly capacity: number,
@@ -415,11 +415,16 @@ class ReplayBuffer {
     return this.size;
   }
 
+  /** The length of the messages held. */
+  get bytes(): number {
+    return this.held;
+  }
+
   clear(): void {
     this.items = new Array<Broadcast | undefined>(this.capacity);
     this.start = 0;
     this.size = 0;
-    this.bytes = 0;
+    this.held = 0;
   }
 
   push(b: Broadcast): void {
@@ -427,12 +432,12 @@ class ReplayBuffer {
     if (this.size === this.capacity) this.dropOldest();
     this.items[(this.start + this.size) % this.capacity] = b;
     this.size++;
-    this.bytes += b.message.length;
-    while (this.bytes > this.maxBytes && this.size > 1) this.dropOldest();
+    this.held += b.message.length;
+    while (this.held > this.maxBytes && this.size > 1) this.dropOldest();
   }
 
   private dropOldest(): void {
-    this.bytes -= (this.items[this.start] as Broadcast).message.length;
+    this.held -= (this.items[this.start] as Broadcast).message.length;
     this.items[this.start] = undefined;
     this.start = (this.start + 1) % this.capacity;
     this.size--;

@@ -128,6 +128,17 @@ export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
   band: 0.35,
 };
 
+/**
+ * A rule's score for a best command's measures (see ScoreRule); with `model`, the model's opinion
+ * counts too (the rule `withModel`).
+ */
+export function ruleScore(rule: ScoreRule, m: { command: VoiceCommand; relative: number; ratio: number; peak: number; length: number; model?: ModelOpinion }): number {
+  const [wRel, wRatio, wPeak, bias] = rule.weights;
+  const ln = (x: number) => Math.log(Math.max(x, 1e-6));
+  const score = wRel * ln(m.relative) + wRatio * ln(m.ratio) + wPeak * ln(m.peak) + rule.length * ln(m.length) + bias + rule.perCommand[m.command];
+  return m.model ? score + rule.model[0] * ln(m.model.command) + rule.model[1] * ln(m.model.other) : score;
+}
+
 /** What the keyword model said about an utterance (when there is one). */
 export interface ModelOpinion {
   command: number;
@@ -354,14 +365,11 @@ export class CommandRecognizer {
     const peak = worst / (peaks.get(best.command) ?? 1);
     const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
     const takesModel = this.model ? this.opinionOfTakes(this.model).get(best.command) : undefined;
-    const by = model && (takesModel?.command ?? 0) >= this.o.modelTrust ? 'model' : 'takes';
+    const by = model && this.modelKnows(takesModel) ? 'model' : 'takes';
     // How long the utterance is against the user's takes of that command ("acknowledgement" runs on).
     const length = f.length / (frames.get(best.command) ?? f.length);
     const rule = by === 'model' ? this.o.withModel : this.o.templates;
-    const [wRel, wRatio, wPeak, bias] = rule.weights;
-    const ln = (x: number) => Math.log(Math.max(x, 1e-6));
-    let score = wRel * ln(relative) + wRatio * ln(ratio) + wPeak * ln(peak) + rule.length * ln(length) + bias + rule.perCommand[best.command];
-    if (by === 'model' && model) score += rule.model[0] * ln(model.command) + rule.model[1] * ln(model.other);
+    const score = ruleScore(rule, { command: best.command, relative, ratio, peak, length, ...(by === 'model' && model ? { model } : {}) });
     const opinions = { by, ...(model ? { model } : {}), ...(takesModel ? { takesModel } : {}) } as const;
     const base = { command: best.command, distance: best.d, relative, ratio, peak, worst, score, snrDb, length, ...opinions };
     if (score >= rule.accept) return { decision: 'accept', ...base };
@@ -373,7 +381,12 @@ export class CommandRecognizer {
   takesAlone(): VoiceCommand[] {
     if (!this.model) return [];
     const opinions = this.opinionOfTakes(this.model);
-    return this.enrolled.filter((c) => (opinions.get(c)?.command ?? 0) < this.o.modelTrust);
+    return this.enrolled.filter((c) => !this.modelKnows(opinions.get(c)));
+  }
+
+  /** Whether the model's opinion of the user's takes of a command is sure enough to count (modelTrust). */
+  private modelKnows(takes: ModelOpinion | undefined): boolean {
+    return (takes?.command ?? 0) >= this.o.modelTrust;
   }
 
   /** The keyword model's mean opinion of the user's takes of each command (how well it knows this voice). */

@@ -17,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { COMMANDS, RECOGNIZER_DEFAULTS, type Decision } from '../../../shared/voice/recognizer';
+import { COMMANDS, RECOGNIZER_DEFAULTS, ruleScore, type Decision } from '../../../shared/voice/recognizer';
 
 const { values } = parseArgs({ options: { dump: { type: 'string' }, eval: { type: 'string' }, 'no-model': { type: 'boolean', default: false }, 'max-fa': { type: 'string', default: '0.01' }, 'unsure-fa': { type: 'string', default: '0.05' }, search: { type: 'string', default: '1500' }, restarts: { type: 'string', default: '4' } } });
 if (!values.dump) {
@@ -232,11 +232,8 @@ if (values.eval) {
   const other = values.eval.split(',').flatMap(loadDump);
   // A decision the takes made alone is scored by the shipped takes' rule, moved so that its accept is this rule's.
   const takesRule = RECOGNIZER_DEFAULTS.templates;
-  const takesScore = (d: Decision): number => {
-    if (!d.command || d.relative === undefined || d.ratio === undefined || d.peak === undefined || d.length === undefined) return -Infinity;
-    const [a, b, c, bias] = takesRule.weights;
-    return a * ln(d.relative) + b * ln(d.ratio) + c * ln(d.peak) + takesRule.length * ln(d.length) + bias + takesRule.perCommand[d.command] - takesRule.accept + accept;
-  };
+  const takesScore = ({ command, relative, ratio, peak, length }: Decision): number =>
+    command && relative !== undefined && ratio !== undefined && peak !== undefined && length !== undefined ? ruleScore(takesRule, { command, relative, ratio, peak, length }) - takesRule.accept + accept : -Infinity;
   const otherScores = other.map((c) =>
     c.h.map((d) => {
       if (withModel && d?.by === 'takes') return takesScore(d);
