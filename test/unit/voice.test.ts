@@ -5,13 +5,16 @@
  * the listener only listens in its window, asks "say again" once, and acts on the
  * incident the window is about. (Accuracy over the whole corpus is `npm run bench:voice`.)
  */
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
 import { SAMPLE_RATE } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema } from '../../shared/voice/recognizer';
 import { Vad, type VadOptions } from '../../shared/voice/vad';
-import { espeakEnrolment, noiseOnly, render } from '../bench/voice/corpus';
+import { checkEngineVoices, espeakEnrolment, noiseOnly, render } from '../bench/voice/corpus';
 import { loadKeywordModel, SHIPPED_MODEL } from '../bench/voice/keyword-model';
 
 const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'espeak-ng and sox are needed (apt-get install espeak-ng sox)';
@@ -30,6 +33,24 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     const y = decodePcm(encodePcm(x));
     expect(y.length).toBe(x.length);
     expect(Math.max(...x.map((v, i) => Math.abs(v - (y[i] as number))))).toBeLessThan(1e-4);
+  });
+
+  it("the bench's voices made from people's recordings (festival here) render at a speed and pitch, text only as text; a missing voice names its package", () => {
+    const festivalMissing = !findExecutable('text2wave');
+    if (festivalMissing && process.env['CI']) throw new Error('CI must have festival (apt-get install festival festvox-kallpc16k)');
+    if (festivalMissing) return;
+    const slow = render({ text: 'repeat', voice: 'festival:kal_diphone', speed: 150, pitch: 50 });
+    const fast = render({ text: 'repeat', voice: 'festival:kal_diphone', speed: 200, pitch: 60, band: 'narrow' });
+    const long = (r: typeof slow) => (r.speechEnd - r.speechStart) / SAMPLE_RATE;
+    expect(long(slow)).toBeGreaterThan(0.2);
+    // sox's tempo: 200 against 150 words a minute is three quarters of the time.
+    expect(long(fast) / long(slow)).toBeGreaterThan(0.65);
+    expect(long(fast) / long(slow)).toBeLessThan(0.85);
+    const marker = join(tmpdir(), `earshot-festival-${process.pid}`);
+    render({ text: `$(touch ${marker}) (system "touch ${marker}") \`touch ${marker}\``, voice: 'festival:kal_diphone', speed: 175, pitch: 50 });
+    expect(existsSync(marker)).toBe(false);
+    expect(() => checkEngineVoices(['festival:kal_diphone', 'en-us'])).not.toThrow();
+    expect(() => checkEngineVoices(['festival:ked_diphone_nosuch'])).toThrow(/apt-get install a festival voice ked_diphone_nosuch/);
   });
 
   it('the VAD finds one word between silences and in pink noise, ends it within 250 ms, and finds nothing in noise alone', () => {

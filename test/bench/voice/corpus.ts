@@ -27,6 +27,39 @@ export const VOICES = ['en-us', 'en-gb', 'en-gb-scotland', 'en-gb-x-rp', 'en-gb-
  */
 export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check: ['+m8', '+Annie'], hard: ['+Michael', '+shelby'] } as const;
 
+/**
+ * Voices made from recordings of real people (flite's and festival's, from Debian), as users of
+ * the bench: "people" (a Scottish man and an American woman, the woman by two engines) is
+ * reported; "people-tune" (three American men, one by two engines) is where decision rules may be
+ * fitted, beside the espeak "tune" speakers. The keyword model trains on neither.
+ */
+export const PEOPLE = { people: ['flite:awb', 'flite:slt', 'festival:cmu_us_slt_arctic_hts'], 'people-tune': ['flite:rms', 'flite:kal16', 'festival:ked_diphone', 'festival:kal_diphone'] } as const;
+
+/** Debian's packages for the engine voices, so a missing one is named, not a bare ENOENT. */
+const ENGINE_PACKAGES: Record<string, string> = {
+  flite: 'flite',
+  cmu_us_slt_arctic_hts: 'festival festvox-us-slt-hts',
+  ked_diphone: 'festival festvox-kdlpc16k',
+  kal_diphone: 'festival festvox-kallpc16k',
+};
+
+/** Throws, naming what to install, unless every engine voice in `voices` can speak here. */
+export function checkEngineVoices(voices: readonly string[]): void {
+  const missing = new Set<string>();
+  for (const voice of voices) {
+    const engine = /^(flite|festival):([a-z0-9_]+)$/.exec(voice);
+    if (!engine) continue;
+    try {
+      if (engine[1] === 'flite') {
+        if (!execFileSync('flite', ['-lv'], { encoding: 'utf8' }).split(/\s+/).includes(engine[2] as string)) throw new Error('no such voice');
+      } else execFileSync('festival', ['--batch', `(voice_${engine[2] as string})`], { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      missing.add(ENGINE_PACKAGES[engine[1] === 'flite' ? 'flite' : (engine[2] as string)] ?? `a ${engine[1]} voice ${engine[2]}`);
+    }
+  }
+  if (missing.size) throw new Error(`these voices need: apt-get install ${[...missing].join(' ')}`);
+}
+
 export const DISTRACTOR_WORDS = [
   'knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild',
   'council', 'candle', 'castle', 'hello', 'okay', 'deploy', 'restart', 'please', 'seven', 'weather', 'coffee', 'monitor', 'alert', 'database',
@@ -101,18 +134,39 @@ export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RA
   renameSync(tmp, path);
 }
 
-/** espeak-ng → 16 kHz mono (text as an argument: never through a shell). Cached. */
+/**
+ * Speech → 16 kHz mono (text as an argument or on stdin: never through a shell). Cached.
+ * A voice is espeak-ng's (`en-gb+m3`), or another engine's: `flite:<voice>` (flite's voices
+ * awb, kal16, rms, slt: made from recordings of real people) or `festival:<voice>` (e.g.
+ * ked_diphone, cmu_us_slt_arctic_hts). For those, speed and pitch (espeak's units: words per
+ * minute, 0–99 around 50) are sox's `tempo` (175 wpm = 1) and `pitch` (10 cents per unit, which
+ * moves the formants with it, as a slightly other vocal tract would).
+ */
 function speech(text: string, voice: string, speed: number, pitch: number, band: 'wide' | 'narrow'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `s-${key({ text, voice, speed, pitch, band })}.wav`);
   if (!existsSync(out)) {
-    const raw = `${out}.${process.pid}.espeak.wav`;
-    execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', raw, '--', text], { stdio: 'ignore' });
-    const effects = band === 'narrow' ? ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)] : ['rate', String(SAMPLE_RATE)];
+    const engine = /^(flite|festival):([a-z0-9_]+)$/.exec(voice);
+    const effects: string[] = [];
+    let raw = `${out}.${process.pid}.raw.wav`;
+    if (!engine) execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', raw, '--', text], { stdio: 'ignore' });
+    else {
+      // The engine's own render, once per text and voice (festival takes half a second to start).
+      raw = join(CACHE, `e-${key({ text, voice })}.wav`);
+      if (!existsSync(raw)) {
+        const tmp = `${raw}.${process.pid}.tmp.wav`;
+        if (engine[1] === 'flite') execFileSync('flite', ['-voice', engine[2] as string, '-t', text, '-o', tmp], { stdio: 'ignore' });
+        else execFileSync('text2wave', ['-eval', `(voice_${engine[2] as string})`, '-o', tmp, '-'], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
+        renameSync(tmp, raw);
+      }
+      if (speed !== 175) effects.push('tempo', '-s', (speed / 175).toFixed(4));
+      if (pitch !== 50) effects.push('pitch', String((pitch - 50) * 10));
+    }
+    effects.push(...(band === 'narrow' ? ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)] : ['rate', String(SAMPLE_RATE)]));
     const tmp = `${out}.${process.pid}.sox.wav`;
     execFileSync('sox', [raw, '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', tmp, ...effects], { stdio: 'ignore' });
     renameSync(tmp, out);
-    execFileSync('rm', ['-f', raw]);
+    if (!engine) execFileSync('rm', ['-f', raw]);
   }
   return readWav16(out);
 }

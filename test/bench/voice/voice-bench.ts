@@ -1,7 +1,8 @@
 /**
- * `npm run bench:voice [-- --users N --out bench/results/voice.json]`: the voice-command
- * recognizer on a corpus generated here (espeak-ng voices and variants as users, sox
- * for the headset band, noise at several SNRs). Per user: enrol on three clean takes of
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune --out bench/results/voice.json]`:
+ * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
+ * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
+ * real people; sox for the headset band, noise at several SNRs). Per user: enrol on three clean takes of
  * each command (slightly different speed and pitch), test on everything else — other
  * speeds and pitches, the 8 kHz headset band, noise — through the same streaming path
  * the app uses (VAD in 20 ms chunks, room noise from before the speech, recognizer).
@@ -22,7 +23,7 @@ import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
 import { VoiceListener } from '../../../shared/voice/listener';
 import { loadKeywordModel, SHIPPED_MODEL } from './keyword-model';
-import { DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, render, SPEAKER_VARIANTS, VOICES, type RenderSpec } from './corpus';
+import { checkEngineVoices, DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, PEOPLE, render, SPEAKER_VARIANTS, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
 const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
@@ -47,13 +48,19 @@ const model = values.model === 'none' ? undefined : loadKeywordModel(values.mode
 /** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
 const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
 /**
+ * "people" speakers are voices made from recordings of real people (flite, festival: other
+ * engines than the training's espeak-ng), reported beside the test speakers; "people-tune" are
+ * three more such voices, where a rule meant for them may be chosen.
  * "test" speakers are the ones reported; "tune" speakers are other voice variants, used only to
  * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves;
  * "check" speakers confirm a choice that looked at the test speakers more than once; "hard"
  * speakers (voices unlike the training voices, as "check" is) choose changes meant for such voices.
  */
-if (!(values.speakers in SPEAKER_VARIANTS)) throw new Error(`--speakers: test, tune, check or hard, not ${values.speakers}`);
-const users = VOICES.flatMap((v) => SPEAKER_VARIANTS[values.speakers as keyof typeof SPEAKER_VARIANTS].map((x) => `${v}${x}`)).slice(0, Number(values.users));
+if (!(values.speakers in SPEAKER_VARIANTS) && !(values.speakers in PEOPLE)) throw new Error(`--speakers: ${[...Object.keys(SPEAKER_VARIANTS), ...Object.keys(PEOPLE)].join(', ')}; not ${values.speakers}`);
+checkEngineVoices(values.speakers in PEOPLE ? PEOPLE[values.speakers as keyof typeof PEOPLE] : []);
+const users = (
+  values.speakers in PEOPLE ? [...PEOPLE[values.speakers as keyof typeof PEOPLE]] : VOICES.flatMap((v) => SPEAKER_VARIANTS[values.speakers as keyof typeof SPEAKER_VARIANTS].map((x) => `${v}${x}`))
+).slice(0, Number(values.users));
 
 interface Heard {
   decision: Decision | null;
@@ -160,7 +167,11 @@ for (const [u, voice] of users.entries()) {
     for (const level of [0.01, 0.05, 0.2]) {
       const heard = listen(rec, noiseOnly(kind, 4, level, u), null);
       distractors.noise.n++;
-      if (heard.some((h) => h.decision?.decision === 'accept')) distractors.noise.fa++;
+      const accepted = heard.find((h) => h.decision?.decision === 'accept')?.decision;
+      if (accepted?.decision === 'accept') {
+        distractors.noise.fa++;
+        if (faExamples.length < 40) faExamples.push(`${voice}: ${kind} noise alone at ${level} → ${accepted.command}`);
+      }
       else if (heard.some((h) => h.decision?.decision === 'unsure')) distractors.noise.unsure++;
     }
   process.stderr.write(`user ${u + 1}/${users.length} (${voice}) done, ${clips} clips, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
@@ -172,7 +183,7 @@ const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Mat
 const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong, recovered: a.recovered + b.recovered }), { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 });
 const result = {
   users: users.length,
-  protocol: `per user (an espeak-ng voice + variant): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
+  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
   grid: values.grid,
   speakers: values.speakers,
   model: model ? values.model : null,
