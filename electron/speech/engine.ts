@@ -3,19 +3,42 @@
  * spawns it with the text on stdin, and can stop it mid-sentence.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import type { Speaker, Utterance } from '../../shared/announce/announcer';
 import { BACKENDS, preferredBackends, type BackendName, type CommandSpec, type SpeechBackend, type SpeechOptions } from './backends';
 
 export class NoSpeechEngineError extends Error {
-  constructor(tried: string[]) {
+  constructor(tried: string[], voiceless: string[] = []) {
     super(
-      `no speech engine found (looked for ${tried.join(', ')} on PATH). ` +
-        'On Linux install espeak-ng (apt-get install espeak-ng) or festival; macOS and Windows have one built in.',
+      `no speech engine found (looked for ${tried.join(', ')} on PATH${voiceless.length ? `; ${voiceless.join(', ')} is there but has no voice installed` : ''}). ` +
+        `On Linux install espeak-ng (apt-get install espeak-ng) or ${voiceless.includes('festival') ? 'a festival voice (apt-get install festvox-kallpc16k)' : 'festival'}; macOS and Windows have one built in.`,
     );
     this.name = 'NoSpeechEngineError';
   }
+}
+
+/**
+ * How many voices a festival installation has, from its voice directories beside the executable
+ * (<prefix>/share/festival/voices/<language>/<voice>, or lib/ for builds from source); null when
+ * neither directory exists (a layout this does not know: assume it can speak). Debian installs
+ * festival without a voice under --no-install-recommends, and it then exits 0 having said nothing.
+ */
+export function festivalVoices(executable: string): number | null {
+  const prefix = dirname(dirname(executable));
+  let known = false;
+  let voices = 0;
+  for (const dir of [join(prefix, 'share', 'festival', 'voices'), join(prefix, 'lib', 'festival', 'voices')]) {
+    try {
+      for (const language of readdirSync(dir, { withFileTypes: true })) {
+        if (language.isDirectory()) voices += readdirSync(join(dir, language.name), { withFileTypes: true }).filter((v) => v.isDirectory()).length;
+      }
+      known = true;
+    } catch {
+      // no such directory
+    }
+  }
+  return known ? voices : null;
 }
 
 export function findExecutable(name: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
@@ -66,11 +89,19 @@ export class SpeechEngine {
   /** The configured backend, or the platform's first installed one. */
   static detect(preference?: BackendName, options: SpeechOptions = {}, platform: NodeJS.Platform = process.platform): SpeechEngine {
     const names = preference ? [preference] : preferredBackends(platform);
+    const voiceless: string[] = [];
     for (const name of names) {
       const backend = BACKENDS[name];
-      if (findExecutable(backend.executable, process.env, platform)) return new SpeechEngine(backend, options);
+      const found = findExecutable(backend.executable, process.env, platform);
+      if (!found) continue;
+      // Chosen for the user, a festival that cannot speak is no choice: the next one, or say why.
+      if (!preference && name === 'festival' && festivalVoices(found) === 0) {
+        voiceless.push(name);
+        continue;
+      }
+      return new SpeechEngine(backend, options);
     }
-    throw new NoSpeechEngineError(names.map((n) => BACKENDS[n].executable));
+    throw new NoSpeechEngineError(names.map((n) => BACKENDS[n].executable), voiceless);
   }
 
   get voice(): string {

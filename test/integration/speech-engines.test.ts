@@ -1,10 +1,10 @@
 /** The real espeak-ng and festival binaries: hostile text is spoken, never executed; audio is real. */
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BACKENDS, type BackendName } from '../../electron/speech/backends';
-import { findExecutable, NoSpeechEngineError, SpeechEngine } from '../../electron/speech/engine';
+import { festivalVoices, findExecutable, NoSpeechEngineError, SpeechEngine } from '../../electron/speech/engine';
 import { hostileStrings } from '../helpers/hostile';
 import { soxMissing, soxStat } from '../helpers/sox';
 
@@ -86,6 +86,26 @@ describe('engine selection', () => {
     try {
       const engine = new SpeechEngine(BACKENDS.festival, { voice: 'kal_diphone' });
       await expect(engine.synthesize('Incident 42.', join(bin, 'out.wav'))).rejects.toThrow(/festival has no voice installed: install one \(apt-get install festvox-kallpc16k\)/);
+    } finally {
+      process.env['PATH'] = path;
+    }
+  });
+
+  it('left to choose, skips a festival with no voice installed and says so; with one, or chosen by the user, takes it', () => {
+    const prefix = mkdtempSync(join(work, 'festival-'));
+    mkdirSync(join(prefix, 'bin'));
+    mkdirSync(join(prefix, 'share', 'festival', 'voices'), { recursive: true });
+    writeFileSync(join(prefix, 'bin', 'festival'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const path = process.env['PATH'];
+    process.env['PATH'] = join(prefix, 'bin'); // no espeak-ng here
+    try {
+      expect(festivalVoices(join(prefix, 'bin', 'festival'))).toBe(0);
+      expect(() => SpeechEngine.detect(undefined, {}, 'linux')).toThrow(/festival is there but has no voice installed\). On Linux install espeak-ng \(apt-get install espeak-ng\) or a festival voice \(apt-get install festvox-kallpc16k\)/);
+      expect(SpeechEngine.detect('festival', {}, 'linux').backend.name).toBe('festival');
+      mkdirSync(join(prefix, 'share', 'festival', 'voices', 'english', 'kal_diphone'), { recursive: true });
+      expect(festivalVoices(join(prefix, 'bin', 'festival'))).toBe(1);
+      expect(SpeechEngine.detect(undefined, {}, 'linux').backend.name).toBe('festival');
+      expect(festivalVoices(join(work, 'nowhere', 'bin', 'festival'))).toBeNull();
     } finally {
       process.env['PATH'] = path;
     }
