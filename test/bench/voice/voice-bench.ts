@@ -171,8 +171,7 @@ for (const [u, voice] of users.entries()) {
       if (accepted?.decision === 'accept') {
         distractors.noise.fa++;
         if (faExamples.length < 40) faExamples.push(`${voice}: ${kind} noise alone at ${level} → ${accepted.command}`);
-      }
-      else if (heard.some((h) => h.decision?.decision === 'unsure')) distractors.noise.unsure++;
+      } else if (heard.some((h) => h.decision?.decision === 'unsure')) distractors.noise.unsure++;
     }
   process.stderr.write(`user ${u + 1}/${users.length} (${voice}) done, ${clips} clips, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 }
