@@ -278,6 +278,16 @@ function rms(x: Float32Array): number {
   return Math.sqrt(s / Math.max(1, x.length));
 }
 
+/** The keyword model's mean opinion of the user's takes of each command (how well it knows this voice). */
+function opinionOfTakes(model: KeywordModel, takes: readonly { command: VoiceCommand; mels: Float64Array[] }[]): Map<VoiceCommand, ModelOpinion> {
+  const opinions = new Map<VoiceCommand, ModelOpinion>();
+  for (const command of COMMANDS) {
+    const of = takes.filter((t) => t.command === command).map((t) => modelOpinion(model, keywordFeaturesFromMels(t.mels), command));
+    if (of.length > 0) opinions.set(command, { command: of.reduce((a, o) => a + o.command, 0) / of.length, other: of.reduce((a, o) => a + o.other, 0) / of.length });
+  }
+  return opinions;
+}
+
 interface Templates {
   templates: { command: VoiceCommand; f: Features }[];
   spread: Map<VoiceCommand, number>;
@@ -293,8 +303,8 @@ export class CommandRecognizer {
   private readonly o: RecognizerOptions;
   private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number; mels: Float64Array[] }[];
   private clean: Templates | undefined;
-  /** Per command, the keyword model's mean opinion of the user's own takes of it (computed once). */
-  private takesOpinion: Map<VoiceCommand, ModelOpinion> | undefined;
+  /** Per command, the keyword model's mean opinion of the user's own takes of it (how well it knows this voice; none without a model). */
+  private readonly takesOpinion: ReadonlyMap<VoiceCommand, ModelOpinion>;
 
   /**
    * `model`: the shipped keyword model as a second opinion (see keyword-model.ts); without it
@@ -311,7 +321,7 @@ export class CommandRecognizer {
       return { command: t.command, audio, level: speechLevel(audio), mels: melPowers(audio) };
     });
     // Now rather than at the first utterance (15 takes through the model: not on a decision's clock).
-    if (model) this.opinionOfTakes(model);
+    this.takesOpinion = model ? opinionOfTakes(model, this.takes) : new Map();
   }
 
   /** Which commands are enrolled (with at least two takes, so there is a spread to measure). */
@@ -364,7 +374,7 @@ export class CommandRecognizer {
     const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band);
     const peak = worst / (peaks.get(best.command) ?? 1);
     const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
-    const takesModel = this.model ? this.opinionOfTakes(this.model).get(best.command) : undefined;
+    const takesModel = this.takesOpinion.get(best.command);
     const by = model && this.modelKnows(takesModel) ? 'model' : 'takes';
     // How long the utterance is against the user's takes of that command ("acknowledgement" runs on).
     const length = f.length / (frames.get(best.command) ?? f.length);
@@ -380,25 +390,12 @@ export class CommandRecognizer {
   /** Enrolled commands the keyword model does not recognise in the user's takes: the takes decide them alone (none without a model). */
   takesAlone(): VoiceCommand[] {
     if (!this.model) return [];
-    const opinions = this.opinionOfTakes(this.model);
-    return this.enrolled.filter((c) => !this.modelKnows(opinions.get(c)));
+    return this.enrolled.filter((c) => !this.modelKnows(this.takesOpinion.get(c)));
   }
 
   /** Whether the model's opinion of the user's takes of a command is sure enough to count (modelTrust). */
   private modelKnows(takes: ModelOpinion | undefined): boolean {
     return (takes?.command ?? 0) >= this.o.modelTrust;
-  }
-
-  /** The keyword model's mean opinion of the user's takes of each command (how well it knows this voice). */
-  private opinionOfTakes(model: KeywordModel): Map<VoiceCommand, ModelOpinion> {
-    if (!this.takesOpinion) {
-      this.takesOpinion = new Map();
-      for (const command of COMMANDS) {
-        const of = this.takes.filter((t) => t.command === command).map((t) => modelOpinion(model, keywordFeaturesFromMels(t.mels), command));
-        if (of.length > 0) this.takesOpinion.set(command, { command: of.reduce((a, o) => a + o.command, 0) / of.length, other: of.reduce((a, o) => a + o.other, 0) / of.length });
-      }
-    }
-    return this.takesOpinion;
   }
 
   /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */

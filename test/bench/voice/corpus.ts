@@ -35,6 +35,12 @@ export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check
  */
 export const PEOPLE = { people: ['flite:awb', 'flite:slt', 'festival:cmu_us_slt_arctic_hts'], 'people-tune': ['flite:rms', 'flite:kal16', 'festival:ked_diphone', 'festival:kal_diphone'] } as const;
 
+/** A voice of another engine than espeak-ng (`flite:<voice>`, `festival:<voice>`), or null for espeak's. */
+function engineVoice(voice: string): { engine: 'flite' | 'festival'; name: string } | null {
+  const m = /^(flite|festival):([a-z0-9_]+)$/.exec(voice);
+  return m ? { engine: m[1] as 'flite' | 'festival', name: m[2] as string } : null;
+}
+
 /** Debian's packages for the engine voices, so a missing one is named, not a bare ENOENT. */
 const ENGINE_PACKAGES: Record<string, string> = {
   flite: 'flite',
@@ -47,14 +53,14 @@ const ENGINE_PACKAGES: Record<string, string> = {
 export function checkEngineVoices(voices: readonly string[]): void {
   const missing = new Set<string>();
   for (const voice of voices) {
-    const engine = /^(flite|festival):([a-z0-9_]+)$/.exec(voice);
-    if (!engine) continue;
+    const v = engineVoice(voice);
+    if (!v) continue;
     try {
-      if (engine[1] === 'flite') {
-        if (!execFileSync('flite', ['-lv'], { encoding: 'utf8' }).split(/\s+/).includes(engine[2] as string)) throw new Error('no such voice');
-      } else execFileSync('festival', ['--batch', `(voice_${engine[2] as string})`], { stdio: 'ignore', timeout: 30_000 });
+      if (v.engine === 'flite') {
+        if (!execFileSync('flite', ['-lv'], { encoding: 'utf8' }).split(/\s+/).includes(v.name)) throw new Error('no such voice');
+      } else execFileSync('festival', ['--batch', `(voice_${v.name})`], { stdio: 'ignore', timeout: 30_000 });
     } catch {
-      missing.add(ENGINE_PACKAGES[engine[1] === 'flite' ? 'flite' : (engine[2] as string)] ?? `a ${engine[1]} voice ${engine[2]}`);
+      missing.add(ENGINE_PACKAGES[v.engine === 'flite' ? 'flite' : v.name] ?? `a ${v.engine} voice ${v.name}`);
     }
   }
   if (missing.size) throw new Error(`these voices need: apt-get install ${[...missing].join(' ')}`);
@@ -146,7 +152,7 @@ function speech(text: string, voice: string, speed: number, pitch: number, band:
   mkdirSync(CACHE, { recursive: true });
   const out = join(CACHE, `s-${key({ text, voice, speed, pitch, band })}.wav`);
   if (!existsSync(out)) {
-    const engine = /^(flite|festival):([a-z0-9_]+)$/.exec(voice);
+    const engine = engineVoice(voice);
     const effects: string[] = [];
     let raw = `${out}.${process.pid}.raw.wav`;
     if (!engine) execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', raw, '--', text], { stdio: 'ignore' });
@@ -155,8 +161,8 @@ function speech(text: string, voice: string, speed: number, pitch: number, band:
       raw = join(CACHE, `e-${key({ text, voice })}.wav`);
       if (!existsSync(raw)) {
         const tmp = `${raw}.${process.pid}.tmp.wav`;
-        if (engine[1] === 'flite') execFileSync('flite', ['-voice', engine[2] as string, '-t', text, '-o', tmp], { stdio: 'ignore' });
-        else execFileSync('text2wave', ['-eval', `(voice_${engine[2] as string})`, '-o', tmp, '-'], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
+        if (engine.engine === 'flite') execFileSync('flite', ['-voice', engine.name, '-t', text, '-o', tmp], { stdio: 'ignore' });
+        else execFileSync('text2wave', ['-eval', `(voice_${engine.name})`, '-o', tmp, '-'], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
         renameSync(tmp, raw);
       }
       if (speed !== 175) effects.push('tempo', '-s', (speed / 175).toFixed(4));

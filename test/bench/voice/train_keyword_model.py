@@ -46,7 +46,7 @@ seqs = [frames[offsets[i]:offsets[i + 1]] - frames[offsets[i]:offsets[i + 1]].me
 stacked = np.concatenate(seqs)
 MEAN = stacked.mean(0)
 SCALE = stacked.std(0) + 1e-6
-raw = [s.astype(np.float32) for s in seqs]  # [frame][band], before the scale (for warping)
+raw = [s.astype(np.float32) for s in seqs] if a.warp > 0 else None  # [frame][band], before the scale (only for warping)
 seqs = [((s - MEAN) / SCALE).astype(np.float32).T.copy() for s in seqs]  # [band][frame]
 
 
