@@ -14,6 +14,7 @@ import { SAMPLE_RATE } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, encodePcm, enrolmentSchema } from '../../shared/voice/recognizer';
 import { Vad, type VadOptions } from '../../shared/voice/vad';
+import { ACCENT_VOICES, accentPhones } from '../bench/voice/accent';
 import { checkEngineVoices, espeakEnrolment, noiseOnly, render } from '../bench/voice/corpus';
 import { loadKeywordModel, SHIPPED_MODEL } from '../bench/voice/keyword-model';
 
@@ -21,6 +22,9 @@ const missing = findExecutable('espeak-ng') && findExecutable('sox') ? null : 'e
 if (missing && process.env['CI']) throw new Error(`CI must have them: ${missing}`);
 const festivalMissing = findExecutable('text2wave') ? null : 'festival is needed (apt-get install festival festvox-kallpc16k)';
 if (festivalMissing && process.env['CI']) throw new Error(`CI must have it: ${festivalMissing}`);
+
+const accentMissing = festivalMissing ?? (existsSync('/usr/share/festival/voices/italian/lp_diphone') ? null : 'an Italian festival voice is needed (apt-get install festvox-italp16k)');
+if (accentMissing && process.env['CI']) throw new Error(`CI must have it: ${accentMissing}`);
 
 const enrol = (voice: string) => espeakEnrolment(voice);
 
@@ -50,6 +54,52 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     expect(existsSync(marker)).toBe(false);
     expect(() => checkEngineVoices(['festival:kal_diphone', 'en-us'])).not.toThrow();
     expect(() => checkEngineVoices(['festival:ked_diphone_nosuch'])).toThrow(/apt-get install a festival voice ked_diphone_nosuch/);
+  });
+
+  it("accented English: each English phone becomes the other language's nearest sound, with the English timing and the contour at the speaker's pitch", () => {
+    // festival's English for "hello there" (phones, end times, stress), and two pitch targets.
+    const english = {
+      segments: [
+        { phone: 'pau', end: 0.2, stressed: false },
+        { phone: 'hh', end: 0.25, stressed: true },
+        { phone: 'ax', end: 0.3, stressed: false },
+        { phone: 'l', end: 0.36, stressed: true },
+        { phone: 'ow', end: 0.5, stressed: true },
+        { phone: 'dh', end: 0.55, stressed: true },
+        { phone: 'eh', end: 0.65, stressed: true },
+        { phone: 'r', end: 0.7, stressed: true },
+        { phone: 'pau', end: 0.9, stressed: false },
+      ],
+      targets: [[0.21, 100], [0.45, 110]] as [number, number][],
+    };
+    const italian = accentPhones(english, ACCENT_VOICES['lp_diphone']!);
+    // Italian has no h (dropped, its time to the pause before), no schwa, no "th"; "ow" is two sounds; stressed vowels are their own units.
+    expect(italian.map((p) => p[0])).toEqual(['#', 'a', 'l', 'o1', 'w', 'd', 'E1', 'r', '#']);
+    expect(italian[0]![1]).toBeCloseTo(0.25);
+    expect(italian.reduce((t, p) => t + p[1], 0)).toBeCloseTo(0.9);
+    expect(italian[3]![1]).toBeCloseTo(0.6 * 0.14);
+    // The contour moved to the speaker's pitch (a woman's: twice festival's English man's), where it was (the h's target to the pause).
+    expect(italian[0]![2]).toEqual([[expect.closeTo(0.21), 200]]);
+    expect(italian[4]![2]).toEqual([[expect.closeTo(0.45 - 0.36 - 0.084), 220]]);
+    // Czech and Hindi: w and "th" as their speakers say them.
+    expect(accentPhones({ segments: [{ phone: 'w', end: 0.1, stressed: true }, { phone: 'th', end: 0.2, stressed: true }, { phone: 't', end: 0.3, stressed: true }], targets: [] }, ACCENT_VOICES['czech_machac']!).map((p) => p[0])).toEqual(['v', 't', 't']);
+    expect(accentPhones({ segments: [{ phone: 'w', end: 0.1, stressed: true }, { phone: 'th', end: 0.2, stressed: true }, { phone: 't', end: 0.3, stressed: true }], targets: [] }, ACCENT_VOICES['hindi_NSK_diphone']!).map((p) => p[0])).toEqual(['v', 'tth', 'T']);
+    expect(() => accentPhones({ segments: [{ phone: 'qq', end: 0.1, stressed: false }], targets: [] }, ACCENT_VOICES['lp_diphone']!)).toThrow(/English phone qq/);
+  });
+
+  it.skipIf(accentMissing !== null)(`accented English renders in an Italian speaker's voice; only plain words reach festival${accentMissing ? ` (skipped: ${accentMissing})` : ''}`, () => {
+    const slow = render({ text: 'acknowledge', voice: 'accent:lp_diphone', speed: 150, pitch: 50 });
+    const fast = render({ text: 'acknowledge', voice: 'accent:lp_diphone', speed: 200, pitch: 50 });
+    const long = (r: typeof slow) => (r.speechEnd - r.speechStart) / SAMPLE_RATE;
+    expect(long(slow)).toBeGreaterThan(0.4);
+    expect(long(slow)).toBeLessThan(1.5);
+    expect(long(fast) / long(slow)).toBeGreaterThan(0.65);
+    expect(long(fast) / long(slow)).toBeLessThan(0.85);
+    const marker = join(tmpdir(), `earshot-accent-${process.pid}`);
+    expect(() => render({ text: `a") (system "touch ${marker}") ("`, voice: 'accent:lp_diphone', speed: 175, pitch: 50 })).toThrow(/plain words/);
+    expect(existsSync(marker)).toBe(false);
+    expect(() => checkEngineVoices(['accent:lp_diphone'])).not.toThrow();
+    expect(() => checkEngineVoices(['accent:nosuch_diphone'])).toThrow(/nosuch_diphone/);
   });
 
   it('the VAD finds one word between silences and in pink noise, ends it within 250 ms, and finds nothing in noise alone', () => {

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, encodePcm, enrolmentSchema, type Enrolment, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { ACCENT_RENDER, ACCENT_VOICES, accentSpeech } from './accent';
 
 export const CACHE = process.env['EARSHOT_VOICE_CACHE'] ?? join(tmpdir(), 'earshot-voice-corpus');
 
@@ -31,14 +32,21 @@ export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check
  * Voices made from recordings of real people (flite's and festival's, from Debian), as users of
  * the bench: "people" (a Scottish man and an American woman, the woman by two engines) is
  * reported; "people-tune" (three American men, one by two engines) is where decision rules may be
- * fitted, beside the espeak "tune" speakers. The keyword model trains on neither.
+ * fitted, beside the espeak "tune" speakers. The shipped keyword model trains on neither.
+ * "accents" are people who speak other languages, speaking English with their accent
+ * (`accent:<voice>`, see accent.ts): a Czech woman, a Finnish man and a Hindi man, whose
+ * voices no training has used (the others of accent.ts may be trained on).
  */
-export const PEOPLE = { people: ['flite:awb', 'flite:slt', 'festival:cmu_us_slt_arctic_hts'], 'people-tune': ['flite:rms', 'flite:kal16', 'festival:ked_diphone', 'festival:kal_diphone'] } as const;
+export const PEOPLE = {
+  people: ['flite:awb', 'flite:slt', 'festival:cmu_us_slt_arctic_hts'],
+  'people-tune': ['flite:rms', 'flite:kal16', 'festival:ked_diphone', 'festival:kal_diphone'],
+  accents: ['accent:czech_dita', 'accent:hy_fi_mv_diphone', 'accent:hindi_NSK_diphone'],
+} as const;
 
-/** A voice of another engine than espeak-ng (`flite:<voice>`, `festival:<voice>`), or null for espeak's. */
-function engineVoice(voice: string): { engine: 'flite' | 'festival'; name: string } | null {
-  const m = /^(flite|festival):([a-z0-9_]+)$/.exec(voice);
-  return m ? { engine: m[1] as 'flite' | 'festival', name: m[2] as string } : null;
+/** A voice of another engine than espeak-ng (`flite:<voice>`, `festival:<voice>`, `accent:<voice>`), or null for espeak's. */
+export function engineVoice(voice: string): { engine: 'flite' | 'festival' | 'accent'; name: string } | null {
+  const m = /^(flite|festival|accent):([A-Za-z0-9_]+)$/.exec(voice);
+  return m ? { engine: m[1] as 'flite' | 'festival' | 'accent', name: m[2] as string } : null;
 }
 
 /** Debian's packages for the engine voices, so a missing one is named, not a bare ENOENT. */
@@ -58,6 +66,17 @@ export function checkEngineVoices(voices: readonly string[]): void {
     try {
       if (v.engine === 'flite') {
         if (!execFileSync('flite', ['-lv'], { encoding: 'utf8' }).split(/\s+/).includes(v.name)) throw new Error('no such voice');
+      } else if (v.engine === 'accent') {
+        const accent = ACCENT_VOICES[v.name];
+        if (!accent) throw new Error(`accent voice ${v.name}: not one of ${Object.keys(ACCENT_VOICES).join(', ')}`);
+        // festival's English voice works out the phones; the other voice speaks them.
+        for (const name of ['kal_diphone', v.name]) {
+          try {
+            execFileSync('festival', ['--batch', `(voice_${name})`], { stdio: 'ignore', timeout: 30_000 });
+          } catch {
+            missing.add(name === 'kal_diphone' ? 'festival festvox-kallpc16k' : `festival ${accent.apt}`);
+          }
+        }
       } else execFileSync('festival', ['--batch', `(voice_${v.name})`], { stdio: 'ignore', timeout: 30_000 });
     } catch {
       missing.add(ENGINE_PACKAGES[v.engine === 'flite' ? 'flite' : v.name] ?? `a ${v.engine} voice ${v.name}`);
@@ -144,24 +163,26 @@ export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RA
  * Speech → 16 kHz mono (text as an argument or on stdin: never through a shell). Cached.
  * A voice is espeak-ng's (`en-gb+m3`), or another engine's: `flite:<voice>` (flite's voices
  * awb, kal16, rms, slt: made from recordings of real people) or `festival:<voice>` (e.g.
- * ked_diphone, cmu_us_slt_arctic_hts). For those, speed and pitch (espeak's units: words per
+ * ked_diphone, cmu_us_slt_arctic_hts), or `accent:<voice>` (English with the accent of another
+ * language's speaker: accent.ts). For those, speed and pitch (espeak's units: words per
  * minute, 0–99 around 50) are sox's `tempo` (175 wpm = 1) and `pitch` (10 cents per unit, which
  * moves the formants with it, as a slightly other vocal tract would).
  */
 function speech(text: string, voice: string, speed: number, pitch: number, band: 'wide' | 'narrow'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
-  const out = join(CACHE, `s-${key({ text, voice, speed, pitch, band })}.wav`);
+  const engine = engineVoice(voice);
+  const out = join(CACHE, `s-${key(engine?.engine === 'accent' ? { text, voice, speed, pitch, band, accent: ACCENT_RENDER } : { text, voice, speed, pitch, band })}.wav`);
   if (!existsSync(out)) {
-    const engine = engineVoice(voice);
     const effects: string[] = [];
     let raw = `${out}.${process.pid}.raw.wav`;
     if (!engine) execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', raw, '--', text], { stdio: 'ignore' });
     else {
       // The engine's own render, once per text and voice (festival takes half a second to start).
-      raw = join(CACHE, `e-${key({ text, voice })}.wav`);
+      raw = join(CACHE, `e-${key(engine.engine === 'accent' ? { text, voice, accent: ACCENT_RENDER } : { text, voice })}.wav`);
       if (!existsSync(raw)) {
         const tmp = `${raw}.${process.pid}.tmp.wav`;
         if (engine.engine === 'flite') execFileSync('flite', ['-voice', engine.name, '-t', text, '-o', tmp], { stdio: 'ignore' });
+        else if (engine.engine === 'accent') accentSpeech(text, engine.name, tmp, CACHE);
         else execFileSync('text2wave', ['-eval', `(voice_${engine.name})`, '-o', tmp, '-'], { input: text, stdio: ['pipe', 'ignore', 'ignore'] });
         renameSync(tmp, raw);
       }

@@ -27,7 +27,7 @@ import { COMMANDS } from '../../../shared/voice/recognizer';
 import { Vad } from '../../../shared/voice/vad';
 import { BANDS, OTHER, packKeywordModel, parseKeywordModel, type KeywordWeights } from '../../../shared/voice/keyword-model';
 import { ROOT } from '../../helpers/cli';
-import { CACHE, mixTalkers, readWav16, render, SPEAKER_VARIANTS, VOICES, writeWav16, type Rendered } from './corpus';
+import { CACHE, checkEngineVoices, engineVoice, mixTalkers, PEOPLE, readWav16, render, SPEAKER_VARIANTS, VOICES, writeWav16, type Rendered } from './corpus';
 
 const { values } = parseArgs({
   options: {
@@ -50,6 +50,13 @@ const { values } = parseArgs({
     warp: { type: 'string', default: '0' },
     /** Voice variants to train on (comma separated); never the bench's test ('', +m3), tune (+f2, +f4), check (+m8, +Annie) or hard (+Michael, +shelby) speakers. */
     variants: { type: 'string', default: '+m1,+m2,+m4,+m5,+m6,+m7,+f1,+f3,+f5' },
+    /**
+     * Voices of other engines to train on too (comma separated; see corpus.ts): e.g.
+     * `accent:lp_diphone,accent:pc_diphone` — never one of the bench's people, people-tune or accents
+     * speakers. Each at speeds 150/175/200 and pitches 35/50/65 (sox: −150/0/+150 cents), so that
+     * a voice counts about three times one espeak variant.
+     */
+    'engine-voices': { type: 'string', default: '' },
     /** Where the generated examples go (x.f32, meta.json) and the trained float weights. */
     data: { type: 'string', default: 'bench/results/keyword-data' },
     /** A Python with PyTorch (Debian's python3-torch lives under /usr/bin/python3). */
@@ -59,6 +66,12 @@ const { values } = parseArgs({
 });
 
 const VARIANTS = values.variants.split(',').map((v) => v.trim());
+const ENGINE_VOICES = values['engine-voices'].split(',').map((v) => v.trim()).filter(Boolean);
+for (const v of ENGINE_VOICES) {
+  if (!engineVoice(v)) throw new Error(`--engine-voices: ${v} is not flite:<voice>, festival:<voice> or accent:<voice>`);
+  for (const [role, voices] of Object.entries(PEOPLE)) if ((voices as readonly string[]).includes(v)) throw new Error(`--engine-voices: ${v} is one of the bench's ${role} speakers`);
+}
+checkEngineVoices(ENGINE_VOICES);
 const SEEDS = values.seeds.split(',').map((v) => Number(v.trim()));
 if (SEEDS.length < 1 || SEEDS.length > 8 || !SEEDS.every((n) => Number.isInteger(n) && n >= 0)) throw new Error(`--seeds: 1 to 8 whole numbers, comma separated, not ${values.seeds}`);
 if (!['near', 'affixed', 'plain'].includes(values.negatives)) throw new Error(`--negatives: near, affixed or plain, not ${values.negatives}`);
@@ -176,6 +189,19 @@ function generate(dir: string): number {
       console.log(`${voice}${variant}: ${lengths.length} examples, ${Math.round((Date.now() - started) / 1000)} s`);
     }
   }
+  for (const voice of ENGINE_VOICES) {
+    for (const [text, label] of texts) {
+      for (const speed of [150, 175, 200]) {
+        for (const pitch of [35, 50, 65]) {
+          for (const band of ['wide', 'narrow'] as const) {
+            const r = render({ text, voice, speed, pitch, band });
+            for (let copy = 0; copy < (label === OTHER ? 2 : 4); copy++) example(r, label);
+          }
+        }
+      }
+    }
+    console.log(`${voice}: ${lengths.length} examples, ${Math.round((Date.now() - started) / 1000)} s`);
+  }
   mkdirSync(dir, { recursive: true });
   const all = new Float32Array(chunks.reduce((a, c) => a + c.length, 0));
   let at = 0;
@@ -198,7 +224,7 @@ const networks = SEEDS.map((seed, i): KeywordWeights => {
   return JSON.parse(readFileSync(weightsFile, 'utf8')) as KeywordWeights;
 });
 const trainedOn =
-  `espeak-ng voices ${VOICES.join(', ')} with variants ${VARIANTS.join(', ')}; the commands and ${OTHER_WORDS.length}${negatives().length ? ` + ${negatives().length} near` : ''} other words and phrases; ` +
+  `espeak-ng voices ${VOICES.join(', ')} with variants ${VARIANTS.join(', ')}${ENGINE_VOICES.length ? `, and ${ENGINE_VOICES.join(', ')} (speeds 150/175/200, pitches ±150 cents)` : ''}; the commands and ${OTHER_WORDS.length}${negatives().length ? ` + ${negatives().length} near` : ''} other words and phrases; ` +
   `speeds 155/190, pitches 42/58, wideband and 8 kHz headset band; clean or white/pink/babble noise at 5–20 dB SNR; ${examples} examples; convolutions of ${channels.join('/')} channels, ${values.epochs} epochs; ${SEEDS.length} networks (seeds ${SEEDS.join(', ')}), averaged${Number(values.warp) > 0 ? `; mel bands warped by up to ±${values.warp} in training` : ''} (npm run bench:voice-model)`;
 const file = packKeywordModel(networks, trainedOn);
 parseKeywordModel(file); // what the app will load must load

@@ -1,8 +1,9 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
- * real people; sox for the headset band, noise at several SNRs). Per user: enrol on three clean takes of
+ * real people, with `--speakers accents` people who speak other languages saying English with
+ * their accent (accent.ts); sox for the headset band, noise at several SNRs). Per user: enrol on three clean takes of
  * each command (slightly different speed and pitch), test on everything else — other
  * speeds and pitches, the 8 kHz headset band, noise — through the same streaming path
  * the app uses (VAD in 20 ms chunks, room noise from before the speech, recognizer).
@@ -50,7 +51,8 @@ const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } :
 /**
  * "people" speakers are voices made from recordings of real people (flite, festival: other
  * engines than the training's espeak-ng), reported beside the test speakers; "people-tune" are
- * three more such voices, where a rule meant for them may be chosen.
+ * three more such voices, where a rule meant for them may be chosen; "accents" are real people
+ * of other languages (a Czech woman, a Finnish man, a Hindi man) saying English with their accent.
  * "test" speakers are the ones reported; "tune" speakers are other voice variants, used only to
  * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves;
  * "check" speakers confirm a choice that looked at the test speakers more than once; "hard"
