@@ -26,7 +26,7 @@
  */
 import { z } from 'zod';
 import { base64ToBytes, BASE64_PATTERN, bytesToBase64 } from '../base64';
-import { HOP, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
+import { HOP, meanMelPower, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
 import { COMMANDS, voiceCommandSchema, type VoiceCommand } from './commands';
 import { keywordFeaturesFromMels, modelOpinion, type KeywordModel } from './keyword-model';
 
@@ -106,20 +106,20 @@ export interface RecognizerOptions {
  */
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
   templates: {
-    weights: [-0.5795, -0.9061, -1.0985, 1.2041],
+    weights: [-0.3832, -1.1031, -1.9591, 0.5338],
     model: [0, 0],
-    length: -0.0993,
-    perCommand: { acknowledge: 0.1276, snooze: 0.9906, resolve: -0.3213, repeat: 0.7847, cancel: -1.0765 },
-    accept: 1.4947,
-    unsure: 1.0025,
+    length: 0.988,
+    perCommand: { acknowledge: 0.9977, snooze: 0.7873, resolve: -0.5882, repeat: 0.7466, cancel: -1.0992 },
+    accept: 1.1942,
+    unsure: 0.2109,
   },
   withModel: {
-    weights: [-0.132, -0.4241, -1.6779, 0.0427],
-    model: [1.3867, -0.2326],
-    length: -0.7773,
-    perCommand: { acknowledge: -0.8565, snooze: 1.7472, resolve: -0.6466, repeat: 0.2766, cancel: -0.9372 },
-    accept: 0.7746,
-    unsure: -0.3622,
+    weights: [0.5232, -0.9331, -1.1953, -2.3909],
+    model: [1.2054, -0.2331],
+    length: -1.4183,
+    perCommand: { acknowledge: -0.6785, snooze: 1.2035, resolve: -0.2889, repeat: 1.0619, cancel: -0.6873 },
+    accept: 0.111,
+    unsure: -0.7769,
   },
   modelTrust: 0.9,
   ambiguousRatio: 0.8,
@@ -339,15 +339,17 @@ export class CommandRecognizer {
     if (ms < this.o.minMs) return { decision: 'reject', reason: 'too short' };
     // One mel analysis serves both the template features and the keyword model's input.
     const mels = melPowers(utterance);
-    const f = mfccFromMels(mels);
+    const level = speechLevel(utterance);
+    const noiseRms = rms(noise);
+    const snrDb = noise.length >= HOP * 5 && noiseRms > 0 ? Math.min(60, 20 * Math.log10(level / noiseRms)) : 60;
+    // In noise, the room's own noise is what is subtracted, from the utterance and the takes alike.
+    const room = this.noisy(level, noise) ? meanMelPower(noise) : undefined;
+    const f = mfccFromMels(mels, room);
     const spoken = (f.length * HOP * 1000) / SAMPLE_RATE;
     if (spoken < this.o.minMs) return { decision: 'reject', reason: 'too short' };
     if (spoken > this.o.maxMs) return { decision: 'reject', reason: 'too long' };
 
-    const level = speechLevel(utterance);
-    const noiseRms = rms(noise);
-    const snrDb = noise.length >= HOP * 5 && noiseRms > 0 ? Math.min(60, 20 * Math.log10(level / noiseRms)) : 60;
-    const { templates, spread, peaks, frames } = this.templatesFor(level, noise);
+    const { templates, spread, peaks, frames } = this.templatesFor(level, noise, room);
     const per = new Map<VoiceCommand, number[]>();
     const nearest = new Map<VoiceCommand, { d: number; f: Features }>();
     for (const t of templates) {
@@ -398,11 +400,15 @@ export class CommandRecognizer {
     return (takes?.command ?? 0) >= this.o.modelTrust;
   }
 
-  /** The takes as heard in this noise at this speech level (cached when there is no noise to speak of). */
-  private templatesFor(level: number, noise: Float32Array): Templates {
+  /** Whether there is noise to speak of: a stretch of the room, and the speech less than CLEAN_SNR above it. */
+  private noisy(level: number, noise: Float32Array): boolean {
     const noiseRms = rms(noise);
-    const snr = noiseRms > 0 ? 20 * Math.log10(level / noiseRms) : Infinity;
-    if (snr >= CLEAN_SNR || noise.length < HOP * 5) {
+    return noise.length >= HOP * 5 && noiseRms > 0 && 20 * Math.log10(level / noiseRms) < CLEAN_SNR;
+  }
+
+  /** The takes as heard in this noise at this speech level, less the room's noise `room` (cached when there is no noise to speak of). */
+  private templatesFor(level: number, noise: Float32Array, room: Float64Array | undefined): Templates {
+    if (!room) {
       this.clean ??= this.build((t) => mfccFromMels(t.mels));
       return this.clean;
     }
@@ -414,7 +420,7 @@ export class CommandRecognizer {
       const gain = t.level / level;
       const out = new Float32Array(t.audio.length);
       for (let i = 0; i < out.length; i++) out[i] = (t.audio[i] as number) + gain * (noise[i % noise.length] as number);
-      return mfcc(out);
+      return mfcc(out, room);
     });
   }
 

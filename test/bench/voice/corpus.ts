@@ -34,13 +34,15 @@ export const SPEAKER_VARIANTS = { test: ['', '+m3'], tune: ['+f2', '+f4'], check
  * reported; "people-tune" (three American men, one by two engines) is where decision rules may be
  * fitted, beside the espeak "tune" speakers. The shipped keyword model trains on neither.
  * "accents" are people who speak other languages, speaking English with their accent
- * (`accent:<voice>`, see accent.ts): a Czech woman, a Finnish man and a Hindi man, whose
- * voices no training has used (the others of accent.ts may be trained on).
+ * (`accent:<voice>`, see accent.ts): a Czech woman, a Finnish man and a Hindi man, reported;
+ * "accents-tune" (an Italian woman and man, a Finnish woman, two Czech men) is where rules for
+ * voices the model does not know may be fitted.
  */
 export const PEOPLE = {
   people: ['flite:awb', 'flite:slt', 'festival:cmu_us_slt_arctic_hts'],
   'people-tune': ['flite:rms', 'flite:kal16', 'festival:ked_diphone', 'festival:kal_diphone'],
   accents: ['accent:czech_dita', 'accent:hy_fi_mv_diphone', 'accent:hindi_NSK_diphone'],
+  'accents-tune': ['accent:lp_diphone', 'accent:pc_diphone', 'accent:suo_fi_lj_diphone', 'accent:czech_machac', 'accent:czech_ph'],
 } as const;
 
 /** A voice of another engine than espeak-ng (`flite:<voice>`, `festival:<voice>`, `accent:<voice>`), or null for espeak's. */

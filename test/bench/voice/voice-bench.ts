@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
