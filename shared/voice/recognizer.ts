@@ -99,10 +99,12 @@ export interface RecognizerOptions {
 }
 
 /**
- * Both rules are fitted on the "tune" speakers of `npm run bench:voice` (never the reported "test"
- * speakers; `npm run bench:voice-fit`): logistic regression, then a search for the weights and
- * per-command offsets that accept the most commands there at ≤ 1 % false accepts; `accept` is
- * that score, `unsure` the one at ≤ 5 %.
+ * Both rules are fitted on speakers of `npm run bench:voice` that are never reported (`npm run
+ * bench:voice-fit`): logistic regression, then a search for the weights and per-command offsets
+ * that accept the most commands there at ≤ 1 % false accepts; `accept` is that score, `unsure` the
+ * one at ≤ 5 %. `withModel` on the "tune" speakers (espeak voices the model knows); `templates` —
+ * the rule for voices the model does not know — on those and the "people-tune" and "accents-tune"
+ * speakers (voices made from recordings of real people, some with an accent), without the model.
  */
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
   templates: {
