@@ -8,7 +8,8 @@
  * Noise: just before the utterance the microphone heard the room alone. The takes
  * are mixed with that very noise at the utterance's own signal-to-noise ratio before
  * comparing, so a command said in a noisy room is compared with the user's takes in
- * the same noise (matched conditions), not with clean ones.
+ * the same noise (matched conditions), not with clean ones; and that noise's spectrum is
+ * what the features subtract, from both.
  *
  * A second opinion: a small keyword model that ships with the app (keyword-model.ts),
  * trained on many synthetic voices in noise. It does not know the user's voice, and

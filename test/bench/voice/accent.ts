@@ -13,6 +13,7 @@
  * in the scripts is phone names from the tables below and numbers.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -96,7 +97,7 @@ interface Segment {
 /** How festival's English voice says `text`: its phones with their end times, and its pitch targets. */
 export function englishSegments(text: string, cache: string): { segments: Segment[]; targets: [number, number][] } {
   if (!PLAIN.test(text)) throw new Error(`accented speech takes plain words (letters, spaces, apostrophes), not ${JSON.stringify(text.slice(0, 40))}`);
-  const file = join(cache, `a-${Buffer.from(text).toString('hex').slice(0, 80)}-${text.length}.txt`);
+  const file = join(cache, `a-${createHash('sha256').update(text).digest('hex').slice(0, 24)}.txt`);
   if (!existsSync(file)) {
     mkdirSync(cache, { recursive: true });
     const script = [
