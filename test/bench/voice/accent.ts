@@ -25,7 +25,7 @@ type PhoneMap = Record<string, string[]>;
 
 const BASE: Record<string, string[]> = {
   b: ['b'], d: ['d'], f: ['f'], g: ['g'], k: ['k'], l: ['l'], m: ['m'], n: ['n'], p: ['p'], r: ['r'], s: ['s'], t: ['t'], v: ['v'], z: ['z'],
-  dx: ['t'], nx: ['n'], hv: ['hh'],
+  dx: ['t'], nx: ['n'],
 };
 
 const ITALIAN: PhoneMap = {

@@ -9,7 +9,7 @@
  * the mapped phones still make the word; for espeak's and flite's voices it is the yardstick.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,7 @@ for (const voice of voices) {
   results.push({ voice, heard, right });
   console.log(`${voice.padEnd(28)} ${right}/${COMMANDS.length}  ${COMMANDS.map((c) => (heard[c] === c ? 'ok' : `${c}→${heard[c] || '(nothing)'}`)).join('  ')}`);
 }
+rmSync(work, { recursive: true, force: true });
 const total = results.reduce((t, r) => t + r.right, 0);
 console.log(`heard as said: ${total} of ${results.length * COMMANDS.length}`);
 mkdirSync(dirname(values.out), { recursive: true });

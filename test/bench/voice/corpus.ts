@@ -59,30 +59,36 @@ const ENGINE_PACKAGES: Record<string, string> = {
   kal_diphone: 'festival festvox-kallpc16k',
 };
 
+/** Whether festival can load voice `name`. */
+function festivalHas(name: string): boolean {
+  try {
+    execFileSync('festival', ['--batch', `(voice_${name})`], { stdio: 'ignore', timeout: 30_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Throws, naming what to install, unless every engine voice in `voices` can speak here. */
 export function checkEngineVoices(voices: readonly string[]): void {
   const missing = new Set<string>();
   for (const voice of voices) {
     const v = engineVoice(voice);
     if (!v) continue;
-    try {
-      if (v.engine === 'flite') {
-        if (!execFileSync('flite', ['-lv'], { encoding: 'utf8' }).split(/\s+/).includes(v.name)) throw new Error('no such voice');
-      } else if (v.engine === 'accent') {
-        const accent = ACCENT_VOICES[v.name];
-        if (!accent) throw new Error(`accent voice ${v.name}: not one of ${Object.keys(ACCENT_VOICES).join(', ')}`);
-        // festival's English voice works out the phones; the other voice speaks them.
-        for (const name of ['kal_diphone', v.name]) {
-          try {
-            execFileSync('festival', ['--batch', `(voice_${name})`], { stdio: 'ignore', timeout: 30_000 });
-          } catch {
-            missing.add(name === 'kal_diphone' ? 'festival festvox-kallpc16k' : `festival ${accent.apt}`);
-          }
-        }
-      } else execFileSync('festival', ['--batch', `(voice_${v.name})`], { stdio: 'ignore', timeout: 30_000 });
-    } catch {
-      missing.add(ENGINE_PACKAGES[v.engine === 'flite' ? 'flite' : v.name] ?? `a ${v.engine} voice ${v.name}`);
-    }
+    if (v.engine === 'flite') {
+      let listed: string[] = [];
+      try {
+        listed = execFileSync('flite', ['-lv'], { encoding: 'utf8' }).split(/\s+/);
+      } catch {
+        // no flite at all
+      }
+      if (!listed.includes(v.name)) missing.add(ENGINE_PACKAGES['flite'] as string);
+    } else if (v.engine === 'accent') {
+      const accent = ACCENT_VOICES[v.name];
+      // festival's English voice works out the phones; the other voice speaks them.
+      if (!festivalHas('kal_diphone')) missing.add(ENGINE_PACKAGES['kal_diphone'] as string);
+      if (!accent || !festivalHas(v.name)) missing.add(accent ? `festival ${accent.apt}` : `a accent voice ${v.name}`);
+    } else if (!festivalHas(v.name)) missing.add(ENGINE_PACKAGES[v.name] ?? `a ${v.engine} voice ${v.name}`);
   }
   if (missing.size) throw new Error(`these voices need: apt-get install ${[...missing].join(' ')}`);
 }
@@ -173,14 +179,16 @@ export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RA
 function speech(text: string, voice: string, speed: number, pitch: number, band: 'wide' | 'narrow'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
   const engine = engineVoice(voice);
-  const out = join(CACHE, `s-${key(engine?.engine === 'accent' ? { text, voice, speed, pitch, band, accent: ACCENT_RENDER } : { text, voice, speed, pitch, band })}.wav`);
+  // Accented renders change with accent.ts's tables: its version is part of their keys.
+  const version = engine?.engine === 'accent' ? { accent: ACCENT_RENDER } : {};
+  const out = join(CACHE, `s-${key({ text, voice, speed, pitch, band, ...version })}.wav`);
   if (!existsSync(out)) {
     const effects: string[] = [];
     let raw = `${out}.${process.pid}.raw.wav`;
     if (!engine) execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-p', String(pitch), '-w', raw, '--', text], { stdio: 'ignore' });
     else {
       // The engine's own render, once per text and voice (festival takes half a second to start).
-      raw = join(CACHE, `e-${key(engine.engine === 'accent' ? { text, voice, accent: ACCENT_RENDER } : { text, voice })}.wav`);
+      raw = join(CACHE, `e-${key({ text, voice, ...version })}.wav`);
       if (!existsSync(raw)) {
         const tmp = `${raw}.${process.pid}.tmp.wav`;
         if (engine.engine === 'flite') execFileSync('flite', ['-voice', engine.name, '-t', text, '-o', tmp], { stdio: 'ignore' });

@@ -52,8 +52,8 @@ const { values } = parseArgs({
     variants: { type: 'string', default: '+m1,+m2,+m4,+m5,+m6,+m7,+f1,+f3,+f5' },
     /**
      * Voices of other engines to train on too (comma separated; see corpus.ts): e.g.
-     * `accent:lp_diphone,accent:pc_diphone` — never one of the bench's people, people-tune or accents
-     * speakers. Each at speeds 150/175/200 and pitches 35/50/65 (sox: −150/0/+150 cents), so that
+     * `accent:lp_diphone,accent:pc_diphone` — never one of the bench's people, people-tune, accents or
+     * accents-tune speakers. Each at speeds 150/175/200 and pitches 35/50/65 (sox: −150/0/+150 cents), so that
      * a voice counts about three times one espeak variant.
      */
     'engine-voices': { type: 'string', default: '' },
