@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
@@ -119,6 +119,8 @@ export interface RenderSpec {
   /** Silence (or noise) before and after the speech, in seconds. */
   padBefore?: number;
   padAfter?: number;
+  /** 'msbc': what the microphone heard (speech and noise together) carried over a Bluetooth headset's wideband link (throughMsbc). */
+  mic?: 'msbc';
 }
 
 function key(o: unknown): string {
@@ -283,7 +285,55 @@ export function render(spec: RenderSpec): Rendered {
     const offset = ((spec.noise.seed ?? 0) * 7919 * 160) % Math.max(1, bed.length - out.length);
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + gain * (bed[(offset + i) % bed.length] as number);
   }
-  return { samples: out, speechStart: before, speechEnd: before + body.length };
+  return { samples: spec.mic === 'msbc' ? throughMsbc(out) : out, speechStart: before, speechEnd: before + body.length };
+}
+
+/** mSBC's frame: 120 samples (7.5 ms at 16 kHz). */
+const MSBC_FRAME = 120;
+let msbcCalls = 0;
+
+/**
+ * Through a Bluetooth headset's wideband microphone link and back: the mSBC codec (Hands-Free
+ * Profile wideband speech, 16 kHz; BlueZ's encoder and decoder, `sbcenc`/`sbcdec` from Debian's
+ * sbc-tools), applied to what the microphone heard — speech and room together, as on the link. The
+ * codec's own delay (about 4.6 ms) stays in, as it would; the result is as long as the input.
+ * Frames are not lost here: a real link drops some and the host conceals them.
+ */
+export function throughMsbc(x: Float32Array): Float32Array {
+  mkdirSync(CACHE, { recursive: true });
+  const base = join(CACHE, `msbc-${process.pid}-${msbcCalls++}`);
+  // Sun .au in (sbcenc's input): 24-byte header, big-endian 16-bit linear PCM; one frame of silence more at the end.
+  const frames = Math.ceil(x.length / MSBC_FRAME) + 1;
+  const pcm = Buffer.alloc(frames * MSBC_FRAME * 2);
+  for (let i = 0; i < x.length; i++) pcm.writeInt16BE(Math.max(-32768, Math.min(32767, Math.round((x[i] as number) * 32767))), 2 * i);
+  const header = Buffer.alloc(24);
+  header.write('.snd', 0, 'ascii');
+  header.writeUInt32BE(24, 4);
+  header.writeUInt32BE(pcm.length, 8);
+  header.writeUInt32BE(3, 12); // 16-bit linear PCM
+  header.writeUInt32BE(SAMPLE_RATE, 16);
+  header.writeUInt32BE(1, 20);
+  writeFileSync(`${base}.au`, Buffer.concat([header, pcm]));
+  try {
+    let coded: Buffer;
+    try {
+      coded = execFileSync('sbcenc', ['--msbc', `${base}.au`], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('the mSBC headset link needs BlueZ\'s codec tools: apt-get install sbc-tools', { cause: err });
+      throw err;
+    }
+    writeFileSync(`${base}.msbc`, coded);
+    execFileSync('sbcdec', ['--msbc', '-f', `${base}.out.au`, `${base}.msbc`], { stdio: 'ignore' });
+    const b = readFileSync(`${base}.out.au`);
+    if (b.toString('ascii', 0, 4) !== '.snd') throw new Error('sbcdec: not an .au file');
+    const at = b.readUInt32BE(4);
+    const n = Math.min(x.length, (b.length - at) >> 1);
+    const out = new Float32Array(x.length);
+    for (let i = 0; i < n; i++) out[i] = b.readInt16BE(at + 2 * i) / 32768;
+    return out;
+  } finally {
+    for (const ext of ['.au', '.msbc', '.out.au']) rmSync(`${base}${ext}`, { force: true });
+  }
 }
 
 /** Just noise (no speech), e.g. to count false accepts on noise alone. */
@@ -298,13 +348,13 @@ export function noiseOnly(kind: 'white' | 'pink' | 'brown' | 'babble', seconds: 
 
 /**
  * An enrolment as a user would make it, from espeak: three takes of each command at slightly
- * different speeds and pitches (clean, wideband), cut around the speech.
+ * different speeds and pitches (clean, wideband; with `mic`, through that headset link), cut around the speech.
  */
-export function espeakEnrolment(voice: string, commands: readonly VoiceCommand[] = COMMANDS): Enrolment {
+export function espeakEnrolment(voice: string, commands: readonly VoiceCommand[] = COMMANDS, mic?: 'msbc'): Enrolment {
   const takes: Enrolment['takes'] = [];
   for (const command of commands)
     for (const [speed, pitch] of ENROL_TAKES) {
-      const r = render({ text: command, voice, speed, pitch });
+      const r = render({ text: command, voice, speed, pitch, ...(mic ? { mic } : {}) });
       takes.push({ command, pcm: encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800)) });
     }
   return enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -14,7 +14,10 @@
  * The recognizer takes the shipped keyword model as a second opinion (`--model <file>` for
  * another, `--model none` for the user's takes alone). VOICE_DUMP=<file> also writes every
  * decision's measures, for fitting the recognizer's score on the "tune" speakers
- * (`--speakers tune`, then `npm run bench:voice-fit -- --dump <file>`).
+ * (`--speakers tune`, then `npm run bench:voice-fit -- --dump <file>`). `--mic msbc`: everything the
+ * user says or the room makes — enrolment takes, commands, distractors, noise alone — reaches the
+ * recognizer over a Bluetooth headset's wideband link, through the real mSBC codec (corpus.ts,
+ * throughMsbc; needs Debian's sbc-tools).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,7 +27,7 @@ import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
 import { VoiceListener } from '../../../shared/voice/listener';
 import { loadKeywordModel, SHIPPED_MODEL } from './keyword-model';
-import { checkEngineVoices, DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, PEOPLE, render, SPEAKER_VARIANTS, VOICES, type RenderSpec } from './corpus';
+import { checkEngineVoices, DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, PEOPLE, render, SPEAKER_VARIANTS, throughMsbc, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
 const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
@@ -43,8 +46,12 @@ const { values } = parseArgs({
     speakers: { type: 'string', default: 'test' },
     /** The keyword model the recognizer takes as a second opinion (default: the shipped one); "none": the user's takes alone. */
     model: { type: 'string', default: SHIPPED_MODEL },
+    /** "msbc": heard over a headset's wideband Bluetooth link (the mSBC codec); "none": as rendered. */
+    mic: { type: 'string', default: 'none' },
   },
 });
+if (values.mic !== 'none' && values.mic !== 'msbc') throw new Error(`--mic: none or msbc, not ${values.mic}`);
+const mic: { mic?: 'msbc' } = values.mic === 'msbc' ? { mic: 'msbc' } : {};
 const model = values.model === 'none' ? undefined : loadKeywordModel(values.model);
 /** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
 const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
@@ -113,7 +120,7 @@ const started = performance.now();
 let clips = 0;
 
 for (const [u, voice] of users.entries()) {
-  const rec = new CommandRecognizer(espeakEnrolment(voice), {}, model);
+  const rec = new CommandRecognizer(espeakEnrolment(voice, COMMANDS, mic.mic), {}, model);
   for (const { name, noise } of NOISES) {
     const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
@@ -121,7 +128,7 @@ for (const [u, voice] of users.entries()) {
       for (const speed of GRID.speeds)
         for (const pitch of GRID.pitches)
           for (const band of ['wide', 'narrow'] as const) {
-            const r = render({ text: c, voice, speed, pitch, band, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
+            const r = render({ text: c, voice, speed, pitch, band, ...mic, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
             clips++;
             const heard = listen(rec, r.samples, r.speechEnd);
             if (process.env['VOICE_DUMP']) DUMP.push({ kind: 'cmd', user: u, c, cond: name, band, speed, pitch, h: heard.map((x) => x.decision), latencyMs: heard.map((x) => x.latencyMs) });
@@ -142,7 +149,7 @@ for (const [u, voice] of users.entries()) {
               pc.unsure++;
               cond.unsure++;
               // "Say again?": the user says it once more (a little faster, other noise); accepted now counts as recovered.
-              const again = render({ text: c, voice, speed: speed + 8, pitch, band, ...(noise ? { noise: { ...noise, seed: clips + 7 } } : {}) });
+              const again = render({ text: c, voice, speed: speed + 8, pitch, band, ...mic, ...(noise ? { noise: { ...noise, seed: clips + 7 } } : {}) });
               const second = listen(rec, again.samples, again.speechEnd).find((h) => h.decision?.decision === 'accept');
               if (second?.decision?.decision === 'accept' && second.decision.command === c) {
                 pc.recovered++;
@@ -151,7 +158,7 @@ for (const [u, voice] of users.entries()) {
             }
           }
     for (const w of [...DISTRACTOR_WORDS, ...DISTRACTOR_SENTENCES]) {
-      const r = render({ text: w, voice, speed: 175, pitch: 50, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
+      const r = render({ text: w, voice, speed: 175, pitch: 50, ...mic, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
       clips++;
       const bucket = NEAR.has(w) ? distractors.near : distractors.ordinary;
       const heard = listen(rec, r.samples, null);
@@ -167,7 +174,8 @@ for (const [u, voice] of users.entries()) {
   }
   for (const kind of ['white', 'pink', 'brown', 'babble'] as const)
     for (const level of [0.01, 0.05, 0.2]) {
-      const heard = listen(rec, noiseOnly(kind, 4, level, u), null);
+      const alone = noiseOnly(kind, 4, level, u);
+      const heard = listen(rec, mic.mic ? throughMsbc(alone) : alone, null);
       distractors.noise.n++;
       const accepted = heard.find((h) => h.decision?.decision === 'accept')?.decision;
       if (accepted?.decision === 'accept') {
@@ -184,7 +192,8 @@ const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Mat
 const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong, recovered: a.recovered + b.recovered }), { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 });
 const result = {
   users: users.length,
-  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175`,
+  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
+  mic: values.mic,
   grid: values.grid,
   speakers: values.speakers,
   model: model ? values.model : null,
