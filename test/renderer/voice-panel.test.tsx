@@ -35,13 +35,39 @@ describe('voice panel', () => {
   });
 
   it('names the words the model does not recognise in your takes', () => {
-    const state: VoiceState = { enabled: false, enrolled: [...COMMANDS], takes: Object.fromEntries(COMMANDS.map((c) => [c, 3])) as VoiceState['takes'], listening: null, heard: null, heardDetail: null, microphone: 'granted', model: 'ready', takesAlone: ['resolve', 'cancel'], error: null };
+    const state: VoiceState = { enabled: false, enrolled: [...COMMANDS], takes: Object.fromEntries(COMMANDS.map((c) => [c, 3])) as VoiceState['takes'], listening: null, heard: null, heardDetail: null, microphone: 'granted', model: 'ready', takesAlone: ['resolve', 'cancel'], takeProblems: [], error: null };
     const panel = (s: VoiceState) => render(<VoicePanel controller={{} as VoiceController} state={s} onEnable={() => undefined} onClose={() => undefined} />);
     panel(state);
     expect(screen.getByTestId('voice-takes-alone').textContent).toMatch(/does not recognise your takes of “resolve”, “cancel”, so your takes alone decide them/);
     cleanup();
     panel({ ...state, takesAlone: [] });
     expect(screen.queryByTestId('voice-takes-alone')).toBeNull();
+    expect(screen.queryByTestId('voice-take-problems')).toBeNull();
+  });
+
+  it('asks for a take to be recorded again when it is the wrong word or unlike the others', () => {
+    const state: VoiceState = {
+      enabled: false,
+      enrolled: [...COMMANDS],
+      takes: Object.fromEntries(COMMANDS.map((c) => [c, 3])) as VoiceState['takes'],
+      listening: null,
+      heard: null,
+      heardDetail: null,
+      microphone: 'granted',
+      model: 'ready',
+      takesAlone: [],
+      takeProblems: [
+        { command: 'repeat', take: 1, problem: 'like-other', other: 'resolve' },
+        { command: 'cancel', take: 2, problem: 'unlike-others', ratio: 6.1 },
+      ],
+      error: null,
+    };
+    render(<VoicePanel controller={{} as VoiceController} state={state} onEnable={() => undefined} onClose={() => undefined} />);
+    const items = within(screen.getByTestId('voice-take-problems')).getAllByRole('status').map((li) => li.textContent);
+    expect(items).toEqual([
+      '“repeat”, take 2: sounds more like your “resolve” — “Record again” to replace this word\'s takes.',
+      '“cancel”, take 3: does not sound like your other takes — “Record again” to replace this word\'s takes.',
+    ]);
   });
 
   it('the desktop settings validate the listening window', async () => {

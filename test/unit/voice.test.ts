@@ -221,6 +221,24 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     }
   });
 
+  it('points out a take to record again: the wrong word said, or a take unlike the others', () => {
+    const good = enrol('en-gb');
+    expect(new CommandRecognizer(good).takeProblems()).toEqual([]);
+    // Take 2 of a word replaced by something else the user might have said.
+    const swap = (command: string, text: string) => {
+      const at = good.takes.findIndex((t) => t.command === command) + 1;
+      const r = render({ text, voice: 'en-gb', speed: 175, pitch: 45 });
+      const pcm = encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800));
+      return { ...good, takes: good.takes.map((t, i) => (i === at ? { ...t, pcm } : t)) };
+    };
+    expect(new CommandRecognizer(swap('repeat', 'resolve')).takeProblems()).toEqual([{ command: 'repeat', take: 1, problem: 'like-other', other: 'resolve' }]);
+    for (const [command, text] of [['cancel', 'hello'], ['snooze', 'snow']] as const) {
+      const problems = new CommandRecognizer(swap(command, text)).takeProblems();
+      expect(problems, `${command} said as ${text}`).toHaveLength(1);
+      expect(problems[0], `${command} said as ${text}`).toMatchObject({ command, take: 1 });
+    }
+  });
+
   it('with the keyword model: a voice it does not know is decided by its own takes where the model doubts them', () => {
     // espeak's shelby is none of the voices the model was trained on; the model takes this user's
     // own "resolve" and "cancel" for something else (p < 0.1), and would make the rule refuse them.

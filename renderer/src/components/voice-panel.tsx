@@ -71,6 +71,16 @@ export function VoicePanel({ controller, state, onEnable, onClose }: { controlle
           ))}
         </tbody>
       </table>
+      {state.takeProblems.length > 0 && (
+        <ul className="meta" data-testid="voice-take-problems">
+          {state.takeProblems.map((p) => (
+            <li key={p.command} role="status">
+              “{p.command}”, take {p.take + 1}: {p.problem === 'like-other' ? `sounds more like your “${p.other}”` : 'does not sound like your other takes'} — “Record again” to replace
+              this word's takes.
+            </li>
+          ))}
+        </ul>
+      )}
       <h3>2. Turn it on</h3>
       <label>
         <input type="checkbox" checked={state.enabled} disabled={!complete && !state.enabled} onChange={(e) => onEnable(e.target.checked)} /> Listen for commands after

@@ -9,7 +9,7 @@
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { VoiceListener, type ListenerClock, type ListenerEvent } from '../../../shared/voice/listener';
 import type { KeywordModel } from '../../../shared/voice/keyword-model';
-import { COMMANDS, CommandRecognizer, encodePcm, TAKES_PER_COMMAND, type Decision, type Enrolment, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, encodePcm, TAKES_PER_COMMAND, type Decision, type Enrolment, type TakeProblem, type VoiceCommand } from '../../../shared/voice/recognizer';
 import { Vad } from '../../../shared/voice/vad';
 import type { EarshotApi } from '../../../shared/ipc/contract';
 import type { PlayerStatus } from '../speech/announcement-player';
@@ -29,6 +29,8 @@ export interface VoiceState {
   model: 'loading' | 'ready' | 'unavailable';
   /** Enrolled commands the model does not recognise in your takes: your takes decide them alone. */
   takesAlone: VoiceCommand[];
+  /** Takes worth recording again (the wrong word said, a cough, a word cut short): at most one per command. */
+  takeProblems: TakeProblem[];
   error: string | null;
 }
 
@@ -77,7 +79,7 @@ export class VoiceController {
   constructor(private readonly o: VoiceControllerOptions) {
     this.clock = o.clock ?? browserClock;
     this.enrolment = o.load();
-    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', takesAlone: [], error: null };
+    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', takesAlone: [], takeProblems: [], error: null };
     this.listener = new VoiceListener(() => this.recognizer, this.clock, { windowMs: o.windowMs ?? 6_000 });
     this.listener.on((e) => this.onListener(e));
     this.rebuild();
@@ -251,7 +253,7 @@ export class VoiceController {
     const takes = this.countTakes();
     const enrolled = COMMANDS.filter((c) => takes[c] >= TAKES_PER_COMMAND);
     this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment, {}, this.model ?? undefined) : null;
-    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [] });
+    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [], takeProblems: this.recognizer?.takeProblems() ?? [] });
   }
 
   private set(patch: Partial<VoiceState>): void {
