@@ -162,7 +162,7 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     expect(t.c.value.error).toMatch(/^Microphone access was refused\./);
   });
 
-  it('enrolment: a take is the first word heard after the tone; "record again" forgets that word; storage is validated', async () => {
+  it('enrolment: a take is the first word heard after the tone; a wrong one is named; "record again" forgets that word; storage is validated', async () => {
     const t = setup({ version: 1, sampleRate: SAMPLE_RATE, takes: [] });
     const recording = t.c.recordTake('cancel');
     await new Promise((r) => setTimeout(r, 0));
@@ -180,6 +180,21 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     );
     await t.advance(4_000);
     expect(await quiet).toBe('nothing heard: say “repeat” after the tone');
+
+    // A third take that is the wrong word is named, until the word is recorded again.
+    let second = 0;
+    const twoRepeats = { ...enrolment, takes: enrolment.takes.filter((tk) => tk.command !== 'repeat' || second++ < 2) };
+    const u = setup(twoRepeats);
+    expect(u.c.value.takeProblems).toEqual([]);
+    const third = u.c.recordTake('repeat');
+    await new Promise((r) => setTimeout(r, 0));
+    u.say(word('resolve'));
+    u.say(new Float32Array(SAMPLE_RATE / 2));
+    await third;
+    expect(u.c.value.takes.repeat).toBe(3);
+    expect(u.c.value.takeProblems).toEqual([{ command: 'repeat', take: 2, problem: 'like-other', other: 'resolve' }]);
+    u.c.forget('repeat');
+    expect(u.c.value.takeProblems).toEqual([]);
 
     const storage = new Map<string, string>();
     const fake = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) } as unknown as Storage;
