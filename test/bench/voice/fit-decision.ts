@@ -134,6 +134,7 @@ function simulate(accept: number, unsure: number, on: { clips: Clip[]; scores: n
   let dn = 0;
   let fa = 0;
   const perCondition = new Map<string, { n: number; ok: number }>();
+  const perCommand = new Map<string, { n: number; ok: number }>();
   for (const [i, clip] of on.clips.entries()) {
     const ss = on.scores[i] as number[];
     if (clip.kind === 'cmd') {
@@ -141,12 +142,16 @@ function simulate(accept: number, unsure: number, on: { clips: Clip[]; scores: n
       const pc = perCondition.get(clip.cond) ?? { n: 0, ok: 0 };
       perCondition.set(clip.cond, pc);
       pc.n++;
+      const pcm = perCommand.get(clip.c) ?? { n: 0, ok: 0 };
+      perCommand.set(clip.c, pcm);
+      pcm.n++;
       for (const [k, d] of clip.h.entries()) {
         const s = ss[k] as number;
         if (s >= accept) {
           if (d?.command === clip.c) {
             ok++;
             pc.ok++;
+            pcm.ok++;
           } else wrong++;
           break;
         }
@@ -160,7 +165,7 @@ function simulate(accept: number, unsure: number, on: { clips: Clip[]; scores: n
       if (ss.some((s) => s >= accept)) fa++;
     }
   }
-  return { n, ok, asked, wrong, dn, fa, perCondition };
+  return { n, ok, asked, wrong, dn, fa, perCondition, perCommand };
 }
 const confidence = Number(values.confidence);
 oneSidedZ(confidence); // a bad --confidence fails here, before the fit
@@ -235,6 +240,7 @@ console.log(`${withModel ? 'withModel' : 'templates'}: ${JSON.stringify(rule).re
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
 console.log(`on these clips: ${pct(r.ok, r.n)} correct, ${pct(r.asked, r.n)} asked again, ${r.wrong} wrong; ${pct(r.fa, r.dn)} of distractors accepted`);
 for (const [cond, v] of r.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
+console.log(`  per command: ${[...r.perCommand].map(([c, v]) => `${c} ${pct(v.ok, v.n)}`).join(', ')}`);
 if (values.eval) {
   const other = values.eval.split(',').flatMap(loadDump);
   // A decision the takes made alone is scored by the shipped takes' rule, moved so that its accept is this rule's.
@@ -251,4 +257,5 @@ if (values.eval) {
   const e = simulate(accept, unsure, { clips: other, scores: otherScores });
   console.log(`the same rule on ${values.eval}: ${pct(e.ok, e.n)} correct, ${pct(e.asked, e.n)} asked again, ${e.wrong} wrong; ${pct(e.fa, e.dn)} of distractors accepted`);
   for (const [cond, v] of e.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
+  console.log(`  per command: ${[...e.perCommand].map(([c, v]) => `${c} ${pct(v.ok, v.n)}`).join(', ')}`);
 }
