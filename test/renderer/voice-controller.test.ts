@@ -196,12 +196,24 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     u.c.forget('repeat');
     expect(u.c.value.takeProblems).toEqual([]);
 
+    // How sure before acting: kept with the takes, read back, and "Delete my recordings" keeps it.
+    expect(u.c.value.sensitivity).toBe('normal');
+    u.c.setSensitivity('lenient');
+    expect(u.c.value.sensitivity).toBe('lenient');
+    expect(u.stored().sensitivity).toBe('lenient');
+    u.c.forget();
+    expect(u.stored()).toMatchObject({ sensitivity: 'lenient', takes: [] });
+    expect(setup({ ...enrolment, sensitivity: 'strict' }).c.value.sensitivity).toBe('strict');
+
     const storage = new Map<string, string>();
     const fake = { getItem: (k: string) => storage.get(k) ?? null, setItem: (k: string, v: string) => void storage.set(k, v), removeItem: (k: string) => void storage.delete(k) } as unknown as Storage;
     storage.set(ENROLMENT_KEY, JSON.stringify({ version: 1, sampleRate: SAMPLE_RATE, takes: [{ command: 'rm -rf', pcm: 'AAAA' }] }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     expect(loadEnrolment(fake).takes).toEqual([]);
     expect(warn.mock.calls[0]?.[0]).toMatch(/^voice enrolment in this browser is not valid \(takes\.0\.command/);
+    storage.set(ENROLMENT_KEY, JSON.stringify({ version: 1, sampleRate: SAMPLE_RATE, sensitivity: 'deaf', takes: [] }));
+    expect(loadEnrolment(fake).sensitivity).toBeUndefined();
+    expect(warn.mock.calls[1]?.[0]).toMatch(/^voice enrolment in this browser is not valid \(sensitivity: /);
     warn.mockRestore();
   });
 });

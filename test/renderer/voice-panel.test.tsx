@@ -5,7 +5,7 @@
  * without a microphone says so; the desktop settings validate the voice window.
  */
 import { act, cleanup, fireEvent, render, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Connected } from '../../renderer/src/app';
 import { FakeApi } from '../helpers/fake-api';
 import { VoicePanel } from '../../renderer/src/components/voice-panel';
@@ -35,7 +35,7 @@ describe('voice panel', () => {
   });
 
   it('names the words the model does not recognise in your takes', () => {
-    const state: VoiceState = { enabled: false, enrolled: [...COMMANDS], takes: Object.fromEntries(COMMANDS.map((c) => [c, 3])) as VoiceState['takes'], listening: null, heard: null, heardDetail: null, microphone: 'granted', model: 'ready', takesAlone: ['resolve', 'cancel'], takeProblems: [], error: null };
+    const state: VoiceState = { enabled: false, enrolled: [...COMMANDS], takes: Object.fromEntries(COMMANDS.map((c) => [c, 3])) as VoiceState['takes'], listening: null, heard: null, heardDetail: null, microphone: 'granted', model: 'ready', takesAlone: ['resolve', 'cancel'], takeProblems: [], sensitivity: 'normal', error: null };
     const panel = (s: VoiceState) => render(<VoicePanel controller={{} as VoiceController} state={s} onEnable={() => undefined} onClose={() => undefined} />);
     panel(state);
     expect(screen.getByTestId('voice-takes-alone').textContent).toMatch(/does not recognise your takes of “resolve”, “cancel”, so your takes alone decide them/);
@@ -60,14 +60,22 @@ describe('voice panel', () => {
         { command: 'repeat', take: 1, problem: 'like-other', other: 'resolve' },
         { command: 'cancel', take: 2, problem: 'unlike-others', ratio: 6.1 },
       ],
+      sensitivity: 'normal',
       error: null,
     };
-    render(<VoicePanel controller={{} as VoiceController} state={state} onEnable={() => undefined} onClose={() => undefined} />);
+    const setSensitivity = vi.fn();
+    render(<VoicePanel controller={{ setSensitivity } as unknown as VoiceController} state={state} onEnable={() => undefined} onClose={() => undefined} />);
     const items = within(screen.getByTestId('voice-take-problems')).getAllByRole('status').map((li) => li.textContent);
     expect(items).toEqual([
       '“repeat”, take 2: sounds more like your “resolve” — “Record again” to replace this word\'s takes.',
       '“cancel”, take 3: does not sound like your other takes — “Record again” to replace this word\'s takes.',
     ]);
+    // How sure before acting: the choice shown, and changed through the controller.
+    const sure = screen.getByTestId('voice-sensitivity');
+    expect((within(sure).getByLabelText('Balanced') as HTMLInputElement).checked).toBe(true);
+    expect(sure.textContent).toContain('About 1 in 100 other words taken for a command at most');
+    fireEvent.click(within(sure).getByLabelText('Readier'));
+    expect(setSensitivity).toHaveBeenCalledWith('lenient');
   });
 
   it('the desktop settings validate the listening window', async () => {

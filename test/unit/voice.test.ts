@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
 import { meanMelPower, mfcc, SAMPLE_RATE } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
-import { COMMANDS, CommandRecognizer, decodePcm, dtw, encodePcm, enrolmentSchema, speechLevel } from '../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, decodePcm, dtw, encodePcm, enrolmentSchema, RECOGNIZER_DEFAULTS, sensitivityOptions, speechLevel } from '../../shared/voice/recognizer';
 import { Vad, type VadOptions } from '../../shared/voice/vad';
 import { ACCENT_VOICES, accentPhones } from '../bench/voice/accent';
 import { checkEngineVoices, espeakEnrolment, noiseOnly, render, throughMsbc } from '../bench/voice/corpus';
@@ -219,6 +219,41 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     for (const w of ['hello', 'deploy', 'the build is green']) {
       for (const s of segments(render({ text: w, voice: 'en-gb', speed: 175, pitch: 50, mic: 'msbc' }).samples)) expect(rec.classify(s.samples).decision, w).not.toBe('accept');
     }
+  });
+
+  it('how sure before acting: "strict" accepts fewer commands in noise than "normal", "lenient" more; the rules move only their accept line', () => {
+    for (const rule of ['templates', 'withModel'] as const) {
+      const [strict, normal, lenient] = (['strict', 'normal', 'lenient'] as const).map((level) => sensitivityOptions(level)[rule]);
+      expect(normal).toEqual(RECOGNIZER_DEFAULTS[rule]);
+      expect(strict!.accept).toBeGreaterThan(normal!.accept);
+      expect(lenient!.accept).toBeLessThan(normal!.accept);
+      for (const r of [strict!, lenient!]) {
+        expect(r.unsure).toBeLessThanOrEqual(r.accept);
+        expect(r.weights).toEqual(normal!.weights);
+      }
+    }
+    // Your takes alone, commands said in white noise 10 dB below them: how many are acted on.
+    const takes = enrol('en-gb');
+    const accepted = Object.fromEntries(
+      (['strict', 'normal', 'lenient'] as const).map((level) => {
+        const rec = new CommandRecognizer(takes, sensitivityOptions(level));
+        let n = 0;
+        let seed = 0;
+        for (const c of COMMANDS)
+          for (const speed of [150, 200]) {
+            const r = render({ text: c, voice: 'en-gb', speed, pitch: 45, noise: { kind: 'white', snrDb: 10, seed: seed++ } });
+            const noise = r.samples.subarray(0, r.speechStart - 1600);
+            for (const s of segments(r.samples)) {
+              const d = rec.classify(s.samples, noise);
+              if (d.decision === 'accept' && d.command === c) n++;
+            }
+          }
+        return [level, n];
+      }),
+    );
+    expect(accepted['strict']).toBeLessThan(accepted['lenient']!);
+    expect(accepted['strict']).toBeLessThanOrEqual(accepted['normal']!);
+    expect(accepted['normal']).toBeLessThanOrEqual(accepted['lenient']!);
   });
 
   it('points out a take to record again: the wrong word said, or a take unlike the others', () => {

@@ -1,6 +1,12 @@
 import { useState } from 'react';
-import { COMMANDS, TAKES_PER_COMMAND, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { COMMANDS, TAKES_PER_COMMAND, type Sensitivity, type VoiceCommand } from '../../../shared/voice/recognizer';
 import type { VoiceController, VoiceState } from '../voice/voice-controller';
+
+const SENSITIVITY_CHOICES: { value: Sensitivity; label: string; hint: string }[] = [
+  { value: 'strict', label: 'Surer', hint: 'Fewer false alarms; asks “Say again?” or stays silent more often.' },
+  { value: 'normal', label: 'Balanced', hint: 'About 1 in 100 other words taken for a command at most — more often a word that sounds alike, such as “result” for “resolve”.' },
+  { value: 'lenient', label: 'Readier', hint: 'Hears more in noise, or in a voice the word model does not know — and takes a similar-sounding word for a command more often.' },
+];
 
 /**
  * Voice commands: off by default. Turning them on explains when the microphone is
@@ -81,6 +87,15 @@ export function VoicePanel({ controller, state, onEnable, onClose }: { controlle
           ))}
         </ul>
       )}
+      <fieldset className="sensitivity" data-testid="voice-sensitivity">
+        <legend>How sure before acting</legend>
+        {SENSITIVITY_CHOICES.map(({ value, label, hint }) => (
+          <label key={value} title={hint}>
+            <input type="radio" name="voice-sensitivity" value={value} checked={state.sensitivity === value} onChange={() => controller.setSensitivity(value)} /> {label}
+          </label>
+        ))}
+        <p className="meta">{SENSITIVITY_CHOICES.find((c) => c.value === state.sensitivity)?.hint}</p>
+      </fieldset>
       <h3>2. Turn it on</h3>
       <label>
         <input type="checkbox" checked={state.enabled} disabled={!complete && !state.enabled} onChange={(e) => onEnable(e.target.checked)} /> Listen for commands after

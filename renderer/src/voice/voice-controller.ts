@@ -9,7 +9,7 @@
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { VoiceListener, type ListenerClock, type ListenerEvent } from '../../../shared/voice/listener';
 import type { KeywordModel } from '../../../shared/voice/keyword-model';
-import { COMMANDS, CommandRecognizer, encodePcm, TAKES_PER_COMMAND, type Decision, type Enrolment, type TakeProblem, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, encodePcm, sensitivityOptions, TAKES_PER_COMMAND, type Decision, type Enrolment, type Sensitivity, type TakeProblem, type VoiceCommand } from '../../../shared/voice/recognizer';
 import { Vad } from '../../../shared/voice/vad';
 import type { EarshotApi } from '../../../shared/ipc/contract';
 import type { PlayerStatus } from '../speech/announcement-player';
@@ -31,6 +31,8 @@ export interface VoiceState {
   takesAlone: VoiceCommand[];
   /** Takes worth recording again (the wrong word said, a cough, a word cut short): at most one per command. */
   takeProblems: TakeProblem[];
+  /** How sure before acting (kept with the takes). */
+  sensitivity: Sensitivity;
   error: string | null;
 }
 
@@ -79,7 +81,7 @@ export class VoiceController {
   constructor(private readonly o: VoiceControllerOptions) {
     this.clock = o.clock ?? browserClock;
     this.enrolment = o.load();
-    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', takesAlone: [], takeProblems: [], error: null };
+    this.state = { enabled: false, enrolled: [], takes: this.countTakes(), listening: null, heard: null, heardDetail: null, microphone: 'unknown', model: o.loadModel ? 'loading' : 'unavailable', takesAlone: [], takeProblems: [], sensitivity: this.enrolment.sensitivity ?? 'normal', error: null };
     this.listener = new VoiceListener(() => this.recognizer, this.clock, { windowMs: o.windowMs ?? 6_000 });
     this.listener.on((e) => this.onListener(e));
     this.rebuild();
@@ -180,6 +182,13 @@ export class VoiceController {
     }
   }
 
+  /** How sure the recognizer must be before acting; kept with the takes, on this device. */
+  setSensitivity(sensitivity: Sensitivity): void {
+    this.enrolment = { ...this.enrolment, sensitivity };
+    this.o.save(this.enrolment);
+    this.rebuild();
+  }
+
   /** Deletes the takes of one command (to record it again), or all of them. */
   forget(command?: VoiceCommand): void {
     this.enrolment = { ...this.enrolment, takes: command ? this.enrolment.takes.filter((t) => t.command !== command) : [] };
@@ -252,8 +261,9 @@ export class VoiceController {
   private rebuild(): void {
     const takes = this.countTakes();
     const enrolled = COMMANDS.filter((c) => takes[c] >= TAKES_PER_COMMAND);
-    this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment, {}, this.model ?? undefined) : null;
-    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [], takeProblems: this.recognizer?.takeProblems() ?? [] });
+    const sensitivity = this.enrolment.sensitivity ?? 'normal';
+    this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment, sensitivityOptions(sensitivity), this.model ?? undefined) : null;
+    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [], takeProblems: this.recognizer?.takeProblems() ?? [], sensitivity });
   }
 
   private set(patch: Partial<VoiceState>): void {

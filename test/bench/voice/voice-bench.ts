@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -17,14 +17,15 @@
  * (`--speakers tune`, then `npm run bench:voice-fit -- --dump <file>`). `--mic msbc`: everything the
  * user says or the room makes — enrolment takes, commands, distractors, noise alone — reaches the
  * recognizer over a Bluetooth headset's wideband link, through the real mSBC codec (corpus.ts,
- * throughMsbc; needs Debian's sbc-tools).
+ * throughMsbc; needs Debian's sbc-tools). `--sensitivity strict|lenient`: the panel's "how sure
+ * before acting" (sensitivityOptions).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
-import { COMMANDS, CommandRecognizer, type Decision } from '../../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, sensitivityOptions, sensitivitySchema, type Decision } from '../../../shared/voice/recognizer';
 import { VoiceListener } from '../../../shared/voice/listener';
 import { loadKeywordModel, SHIPPED_MODEL } from './keyword-model';
 import { checkEngineVoices, DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, PEOPLE, render, SPEAKER_VARIANTS, throughMsbc, VOICES, type RenderSpec } from './corpus';
@@ -48,10 +49,15 @@ const { values } = parseArgs({
     model: { type: 'string', default: SHIPPED_MODEL },
     /** "msbc": heard over a headset's wideband Bluetooth link (the mSBC codec); "none": as rendered. */
     mic: { type: 'string', default: 'none' },
+    /** How sure before acting (the panel's choice): strict, normal or lenient. */
+    sensitivity: { type: 'string', default: 'normal' },
   },
 });
 if (values.mic !== 'none' && values.mic !== 'msbc') throw new Error(`--mic: none or msbc, not ${values.mic}`);
 const mic: { mic?: 'msbc' } = values.mic === 'msbc' ? { mic: 'msbc' } : {};
+const parsedSensitivity = sensitivitySchema.safeParse(values.sensitivity);
+if (!parsedSensitivity.success) throw new Error(`--sensitivity: strict, normal or lenient, not ${values.sensitivity}`);
+const sensitivity = parsedSensitivity.data;
 const model = values.model === 'none' ? undefined : loadKeywordModel(values.model);
 /** How far the test takes stray from the enrolled ones: "near" ±15 % speed and ±10 pitch around them; "far" well outside (140/210, 35/65). */
 const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } : { speeds: [150, 200], pitches: [40, 60] };
@@ -120,7 +126,7 @@ const started = performance.now();
 let clips = 0;
 
 for (const [u, voice] of users.entries()) {
-  const rec = new CommandRecognizer(espeakEnrolment(voice, COMMANDS, mic.mic), {}, model);
+  const rec = new CommandRecognizer(espeakEnrolment(voice, COMMANDS, mic.mic), sensitivityOptions(sensitivity), model);
   for (const { name, noise } of NOISES) {
     const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
@@ -194,6 +200,7 @@ const result = {
   users: users.length,
   protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
   mic: values.mic,
+  sensitivity,
   grid: values.grid,
   speakers: values.speakers,
   model: model ? values.model : null,
