@@ -5,7 +5,7 @@ import type { VoiceController, VoiceState } from '../voice/voice-controller';
 const SENSITIVITY_CHOICES: { value: Sensitivity; label: string; hint: string }[] = [
   { value: 'strict', label: 'Surer', hint: 'Fewer false alarms; asks “Say again?” or stays silent more often.' },
   { value: 'normal', label: 'Balanced', hint: 'About 1 in 100 other words taken for a command at most — more often a word that sounds alike, such as “result” for “resolve”.' },
-  { value: 'lenient', label: 'Readier', hint: 'Hears more in noise, or in a voice the word model does not know — and takes a similar-sounding word for a command more often.' },
+  { value: 'lenient', label: 'Readier', hint: 'Hears more in noise, or in a voice the word model does not know — and more often takes a similar-sounding word, or now and then a noise, for a command.' },
 ];
 
 /**
