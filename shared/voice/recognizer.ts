@@ -115,10 +115,12 @@ export interface RecognizerOptions {
  * bench:voice-fit`): logistic regression, then a search for the weights and per-command offsets
  * that accept the most commands there at ≤ 1 % false accepts; `accept` is that score, `unsure` the
  * one at ≤ 5 % — each with a margin: the share of false accepts measured on those speakers is an
- * estimate, so its upper 95 % confidence bound must be within the limit (at most 0.63 % measured; a
- * threshold set at exactly 1 % there lands above 1 % on other speakers about half the time). `withModel` on the "tune" speakers (espeak voices the model knows); `templates` —
- * the rule for voices the model does not know — on those and the "people-tune" and "accents-tune"
- * speakers (voices made from recordings of real people, some with an accent), without the model.
+ * estimate, so its upper 95 % confidence bound must be within the limit (a threshold set at exactly
+ * 1 % there lands above 1 % on other speakers about half the time; on the tune speakers' 2,380
+ * distractor clips the bound allows 15, 0.63 %). `withModel` on the "tune" speakers (espeak voices
+ * the model knows); `templates` — the rule for voices the model does not know — on those and the
+ * "people-tune" and "accents-tune" speakers (voices made from recordings of real people, some with
+ * an accent), without the model.
  */
 export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
   templates: {
@@ -345,7 +347,7 @@ const CLEAN_SNR = 40;
  */
 export const UNLIKE_TAKE_RATIO = 4;
 
-/** A take that would spoil the enrolment (checkTakes): `take` counts from 0 among the command's takes. */
+/** A take that would spoil the enrolment (CommandRecognizer.takeProblems): `take` counts from 0 among the command's takes. */
 export type TakeProblem =
   | { command: VoiceCommand; take: number; problem: 'like-other'; other: VoiceCommand }
   | { command: VoiceCommand; take: number; problem: 'unlike-others'; ratio: number };

@@ -12,7 +12,7 @@
  * at most 5 % would be — "at most" with a margin: the share these clips show is an estimate,
  * and a threshold set where it is exactly 1 % lands above 1 % on other speakers about half the
  * time; so the one-sided upper confidence bound of the share (Wilson, `--confidence`, 95 % by
- *  default) must be within the limit (on the 2,380 distractor clips of the tune speakers that is a
+ * default) must be within the limit (on the 2,380 distractor clips of the tune speakers that is a
  * share of at most 0.63 %: 15 clips). Then a search (`--search N` rounds from each of `--restarts N`
  * seeds, the best kept) nudges the weights and the per-command offsets towards more
  * commands accepted at that limit. Prints the rule to paste into RECOGNIZER_DEFAULTS,
