@@ -13,7 +13,7 @@ import { findExecutable } from '../../electron/speech/engine';
 import { meanMelPower, mfcc, SAMPLE_RATE } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, dtw, encodePcm, enrolmentSchema, RECOGNIZER_DEFAULTS, sensitivityOptions, speechLevel } from '../../shared/voice/recognizer';
-import { Vad, type VadOptions } from '../../shared/voice/vad';
+import { Vad, voicedFrames, type VadOptions } from '../../shared/voice/vad';
 import { ACCENT_VOICES, accentPhones } from '../bench/voice/accent';
 import { checkEngineVoices, espeakEnrolment, noiseOnly, render, throughMsbc } from '../bench/voice/corpus';
 import { loadKeywordModel, SHIPPED_MODEL } from '../bench/voice/keyword-model';
@@ -143,6 +143,25 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     expect(late.shipped).toBe(0);
     expect(worst.shipped).toBeLessThan(300);
     expect(late.noPeak).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a rumble is not speech: stretches of brown noise the VAD cuts are refused unheard, every command is voiced', () => {
+    for (const c of COMMANDS) for (const band of ['wide', 'narrow'] as const) {
+      const r = render({ text: c, voice: 'en-gb', speed: 200, pitch: 50, band, noise: { kind: 'white', snrDb: 10, seed: 5 } });
+      const [s] = segments(r.samples);
+      expect(voicedFrames(s!.samples), `${c} ${band}`).toBeGreaterThanOrEqual(4);
+    }
+    const rec = new CommandRecognizer(enrol('en-gb'));
+    const reasons: string[] = [];
+    for (let seed = 0; seed < 6; seed++)
+      for (const s of segments(noiseOnly('brown', 4, 0.2, seed))) {
+        expect(voicedFrames(s.samples)).toBeLessThanOrEqual(2);
+        const d = rec.classify(s.samples);
+        // Never compared with the takes: too short to be a word, or not speech.
+        expect(d.decision === 'reject' ? d.reason : d.decision).toMatch(/^(not speech|too short)$/);
+        reasons.push(d.decision === 'reject' ? d.reason : d.decision);
+      }
+    expect(reasons.filter((r) => r === 'not speech').length).toBeGreaterThan(3);
   });
 
   it('a long sentence is cut off as too long, never taken for a command', () => {

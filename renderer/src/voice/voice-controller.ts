@@ -54,7 +54,7 @@ const browserClock: ListenerClock = { now: () => Date.now(), setTimer: (fn, ms) 
 
 function describe(d: Decision): string {
   if (d.decision !== 'reject') return d.decision === 'accept' ? `“${d.command}”` : `maybe “${d.command}” — not sure`;
-  return d.reason === 'too long' ? 'speech, but not a command' : d.reason === 'too short' ? 'a noise' : 'not a command';
+  return d.reason === 'too long' ? 'speech, but not a command' : d.reason === 'too short' || d.reason === 'not speech' ? 'a noise' : 'not a command';
 }
 
 function detail(d: Decision, ms: number): string {
