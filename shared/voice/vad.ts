@@ -205,6 +205,9 @@ export class Vad {
   }
 }
 
+/** YIN's threshold: a frame whose normalised difference dips below this at a pitch period is voiced. */
+const VOICED_BELOW = 0.25;
+
 /**
  * How much of a stretch is voiced — what a spoken word has and a fan, traffic or rumble does not:
  * 10 ms frames whose sound repeats at a voice's pitch period (2.5–16 ms: 60–400 Hz), by YIN's
@@ -249,4 +252,3 @@ export function voicedFrames(samples: Float32Array, enough = Infinity): number {
   }
   return voiced;
 }
-const VOICED_BELOW = 0.25;

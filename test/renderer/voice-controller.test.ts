@@ -163,12 +163,16 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
   });
 
   it('enrolment: a take is the first word heard after the tone; a wrong one is named; "record again" forgets that word; storage is validated', async () => {
+    /** Records a take of `command` by saying `text` after the tone. */
+    const recordSaying = async (at: ReturnType<typeof setup>, command: 'cancel' | 'repeat', text: string) => {
+      const recording = at.c.recordTake(command);
+      await new Promise((r) => setTimeout(r, 0));
+      at.say(word(text));
+      at.say(new Float32Array(SAMPLE_RATE / 2));
+      await recording;
+    };
     const t = setup({ version: 1, sampleRate: SAMPLE_RATE, takes: [] });
-    const recording = t.c.recordTake('cancel');
-    await new Promise((r) => setTimeout(r, 0));
-    t.say(word('cancel'));
-    t.say(new Float32Array(SAMPLE_RATE / 2));
-    await recording;
+    await recordSaying(t, 'cancel', 'cancel');
     expect(t.c.value.takes.cancel).toBe(1);
     expect(t.stored().takes).toHaveLength(1);
     t.c.forget('cancel');
@@ -186,11 +190,7 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     const twoRepeats = { ...enrolment, takes: enrolment.takes.filter((tk) => tk.command !== 'repeat' || second++ < 2) };
     const u = setup(twoRepeats);
     expect(u.c.value.takeProblems).toEqual([]);
-    const third = u.c.recordTake('repeat');
-    await new Promise((r) => setTimeout(r, 0));
-    u.say(word('resolve'));
-    u.say(new Float32Array(SAMPLE_RATE / 2));
-    await third;
+    await recordSaying(u, 'repeat', 'resolve');
     expect(u.c.value.takes.repeat).toBe(3);
     expect(u.c.value.takeProblems).toEqual([{ command: 'repeat', take: 2, problem: 'like-other', other: 'resolve' }]);
     u.c.forget('repeat');
