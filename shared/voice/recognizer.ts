@@ -162,7 +162,8 @@ export const RECOGNIZER_DEFAULTS: RecognizerOptions = {
  * were fitted on, with the same margin (the upper 95 % confidence bound of the share of distractors
  * accepted): "strict" holds that bound to 0.5 %, "normal" is the fit (1 %), "lenient" allows 3 %.
  * There, the model's rule took 88.1 / 92.5 / 95.0 % of the tune speakers' commands, the takes' rule
- * 58.4 / 69.7 / 78.7 % of its three sets'. `unsure` stays, below `accept`.
+ * 58.4 / 69.7 / 78.7 % of its three sets'. `unsure` stays, below `accept`. `npm run bench:voice-fit`
+ * prints these with the rule it fits (from its unrounded weights: strict 0.616 for the model's rule).
  */
 export const SENSITIVITY_SHIFT: Readonly<Record<Sensitivity, { withModel: number; templates: number }>> = {
   strict: { withModel: 0.615, templates: 0.681 },

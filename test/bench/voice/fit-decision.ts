@@ -15,7 +15,8 @@
  * default) must be within the limit (on the 2,380 distractor clips of the tune speakers that is a
  * share of at most 0.63 %: 15 clips). Then a search (`--search N` rounds from each of `--restarts N`
  * seeds, the best kept) nudges the weights and the per-command offsets towards more
- * commands accepted at that limit. Prints the rule to paste into RECOGNIZER_DEFAULTS,
+ * commands accepted at that limit. Prints the rule to paste into RECOGNIZER_DEFAULTS (and how far
+ * its accept line moves for the panel's other sensitivities: SENSITIVITY_SHIFT),
  * and what it scores on the dump it was fitted on (the reported numbers come from the
  * "test" speakers).
  */
@@ -241,6 +242,19 @@ const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)
 console.log(`on these clips: ${pct(r.ok, r.n)} correct, ${pct(r.asked, r.n)} asked again, ${r.wrong} wrong; ${pct(r.fa, r.dn)} of distractors accepted`);
 for (const [cond, v] of r.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
 console.log(`  per command: ${[...r.perCommand].map(([c, v]) => `${c} ${pct(v.ok, v.n)}`).join(', ')}`);
+/**
+ * The panel's other sensitivities (SENSITIVITY_SHIFT in recognizer.ts): where this rule's accept line
+ * goes for a bound of 0.5 % ("strict") and 3 % ("lenient") — midway between the last distractor clip
+ * let through and the first kept out — less its accept.
+ */
+const distractorScores = clips.flatMap((c, i) => (c.kind === 'cmd' ? [] : [Math.max(...(scores[i] as number[]))])).sort((a, b) => b - a);
+const lineAt = (limit: number): number => {
+  let k = 0;
+  while (k < distractorScores.length && upperShare(k + 1, distractorScores.length, confidence) <= limit) k++;
+  if (k === 0) return (distractorScores[0] ?? 0) + 1e-3;
+  return k >= distractorScores.length ? -Infinity : ((distractorScores[k - 1] as number) + (distractorScores[k] as number)) / 2;
+};
+console.log(`sensitivity shifts (SENSITIVITY_SHIFT): strict (0.5 %) ${(lineAt(0.005) - accept).toFixed(3)}, lenient (3 %) ${(lineAt(0.03) - accept).toFixed(3)}`);
 if (values.eval) {
   const other = values.eval.split(',').flatMap(loadDump);
   // A decision the takes made alone is scored by the shipped takes' rule, moved so that its accept is this rule's.
