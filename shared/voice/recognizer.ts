@@ -409,7 +409,8 @@ export class CommandRecognizer {
     const noiseRms = rms(noise);
     const snrDb = noise.length >= HOP * 5 && noiseRms > 0 ? Math.min(60, 20 * Math.log10(level / noiseRms)) : 60;
     // In noise, the room's own noise is what is subtracted, from the utterance and the takes alike.
-    const room = this.noisy(level, noise) ? meanMelPower(noise) : undefined;
+    // Noise to speak of: a stretch of the room, and the speech less than CLEAN_SNR above it (60 when no room was heard).
+    const room = snrDb < CLEAN_SNR ? meanMelPower(noise) : undefined;
     const f = mfccFromMels(mels, room);
     const spoken = (f.length * HOP * 1000) / SAMPLE_RATE;
     if (spoken < this.o.minMs) return { decision: 'reject', reason: 'too short' };
@@ -508,12 +509,6 @@ export class CommandRecognizer {
   /** Whether the model's opinion of the user's takes of a command is sure enough to count (modelTrust). */
   private modelKnows(takes: ModelOpinion | undefined): boolean {
     return (takes?.command ?? 0) >= this.o.modelTrust;
-  }
-
-  /** Whether there is noise to speak of: a stretch of the room, and the speech less than CLEAN_SNR above it. */
-  private noisy(level: number, noise: Float32Array): boolean {
-    const noiseRms = rms(noise);
-    return noise.length >= HOP * 5 && noiseRms > 0 && 20 * Math.log10(level / noiseRms) < CLEAN_SNR;
   }
 
   /** The takes as heard in this noise at this speech level, less the room's noise `room` (cached when there is no noise to speak of). */

@@ -75,6 +75,9 @@ export class VoiceController {
   /** After "Say again?" is spoken, listen once more for this incident. */
   private sayAgainFor: { incidentId: number | null } | null = null;
   private state: VoiceState;
+  /** The takes `takeProblems` was worked out for (recordTake and forget replace the array). */
+  private checkedTakes: Enrolment['takes'] | null = null;
+  private takeProblems: TakeProblem[] = [];
   private readonly listeners = new Set<(s: VoiceState) => void>();
   private readonly clock: ListenerClock;
 
@@ -263,7 +266,12 @@ export class VoiceController {
     const enrolled = COMMANDS.filter((c) => takes[c] >= TAKES_PER_COMMAND);
     const sensitivity = this.enrolment.sensitivity ?? 'normal';
     this.recognizer = enrolled.length > 0 ? new CommandRecognizer(this.enrolment, sensitivityOptions(sensitivity), this.model ?? undefined) : null;
-    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [], takeProblems: this.recognizer?.takeProblems() ?? [], sensitivity });
+    // The takes' check depends on the takes alone: not again when the model loads or the sensitivity changes.
+    if (this.checkedTakes !== this.enrolment.takes) {
+      this.checkedTakes = this.enrolment.takes;
+      this.takeProblems = this.recognizer?.takeProblems() ?? [];
+    }
+    this.set({ takes, enrolled, takesAlone: this.recognizer?.takesAlone() ?? [], takeProblems: this.takeProblems, sensitivity });
   }
 
   private set(patch: Partial<VoiceState>): void {

@@ -13,9 +13,13 @@ function normalCdf(x: number): number {
   return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
 
-/** The one-sided normal quantile for a confidence level in [0.5, 1): 0.95 → 1.645. */
+const quantiles = new Map<number, number>();
+
+/** The one-sided normal quantile for a confidence level in [0.5, 1): 0.95 → 1.645 (worked out once per level). */
 export function oneSidedZ(confidence: number): number {
   if (!(confidence >= 0.5 && confidence < 1)) throw new RangeError(`confidence: from 0.5 to below 1, not ${confidence}`);
+  const known = quantiles.get(confidence);
+  if (known !== undefined) return known;
   let lo = 0;
   let hi = 10;
   for (let i = 0; i < 80; i++) {
@@ -23,6 +27,7 @@ export function oneSidedZ(confidence: number): number {
     if (normalCdf(mid) < confidence) lo = mid;
     else hi = mid;
   }
+  quantiles.set(confidence, (lo + hi) / 2);
   return (lo + hi) / 2;
 }
 
