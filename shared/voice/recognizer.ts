@@ -209,8 +209,8 @@ export type Decision =
   | { decision: 'reject'; reason: 'too short' | 'too long' | 'not speech' | 'no match' | 'ambiguous' | 'not enrolled'; command?: VoiceCommand; relative?: number; ratio?: number; peak?: number; worst?: number; length?: number; score?: number; snrDb?: number; by?: 'model' | 'takes'; model?: ModelOpinion; takesModel?: ModelOpinion };
 
 /**
- * Where an alignment of an utterance `a` with a take `b` may end (accumulated costs `acc`,
- * (n+1)×(m+1)): at the last frame of both or, within `slack` frames, with the take's tail left over —
+ * Where an alignment of an utterance `a` (n frames) with a take `b` (m frames) may end, given the
+ * accumulated costs of its last row (`lastRow(j)`: all of `a` against `b`'s first j frames): at the last frame of both or, within `slack` frames, with the take's tail left over —
  * whichever costs least per step (accumulated cost over the frames used). In noise the VAD's end
  * comes early when a word's soft last sound drowns ("resol*ve*" in white noise: the stretch ends
  * 60–90 ms before the word does); the take, recorded in a quiet room, still has it, and with nothing
@@ -219,10 +219,10 @@ export type Decision =
  * the VAD cuts it 50 ms after the last speech, as it cut the take, and leaving it over (tried) let
  * sentences in babble match on a part.
  */
-function alignmentEnd(acc: Float64Array, n: number, m: number, slack: number): { j: number; cost: number } {
-  let end = { j: m, cost: (acc[n * (m + 1) + m] as number) / (n + m) };
+function alignmentEnd(lastRow: (j: number) => number, n: number, m: number, slack: number): { j: number; cost: number } {
+  let end = { j: m, cost: lastRow(m) / (n + m) };
   for (let j = Math.max(1, m - slack); j < m; j++) {
-    const cost = (acc[n * (m + 1) + j] as number) / (n + j);
+    const cost = lastRow(j) / (n + j);
     if (cost < end.cost) end = { j, cost };
   }
   return end;
@@ -288,9 +288,8 @@ export function dtw(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, s
     }
     [prev, cur] = [cur, prev];
   }
-  let best = (prev[m] as number) / (n + m);
-  for (let j = Math.max(1, m - slack); j < m; j++) best = Math.min(best, (prev[j] as number) / (n + j));
-  return best;
+  const last = prev;
+  return alignmentEnd((j) => last[j] as number, n, m, slack).cost;
 }
 
 /**
@@ -308,7 +307,7 @@ export function dtwPeak(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.ban
   const at = (i: number, j: number) => i * (m + 1) + j;
   const costs: number[] = [];
   let i = n;
-  let { j } = alignmentEnd(acc, n, m, slack);
+  let { j } = alignmentEnd((end) => acc[at(n, end)] as number, n, m, slack);
   while (i > 0 && j > 0) {
     costs.push(local[at(i, j)] as number);
     const diag = acc[at(i - 1, j - 1)] as number;
@@ -515,6 +514,7 @@ export class CommandRecognizer {
     for (const command of COMMANDS) {
       const mine = templates.filter((t) => t.command === command);
       if (mine.length < TAKES_PER_COMMAND) continue;
+      // Takes against takes: all cut alike in the quiet of enrolment, no tail to leave over (endSlack 0, as UNLIKE_TAKE_RATIO was chosen).
       const d = mine.map((a) => mine.map((b) => (a === b ? 0 : dtw(a.f, b.f, this.o.band, 0))));
       const own = mine.map((_, i) => mean(d[i]!.filter((_, j) => j !== i)));
       // Nearer to another word's takes than to its own others: the wrong word was said.
