@@ -40,7 +40,8 @@ for (let i = 0, bits = Math.log2(NFFT); i < NFFT; i++) {
 const cosT = Float64Array.from({ length: NFFT / 2 }, (_, i) => Math.cos((2 * Math.PI * i) / NFFT));
 const sinT = Float64Array.from({ length: NFFT / 2 }, (_, i) => -Math.sin((2 * Math.PI * i) / NFFT));
 
-function fftPower(re: Float64Array, im: Float64Array, out: Float64Array): void {
+/** In place: the FFT of `re` (imaginary part zero on entry; `im` is overwritten). */
+function fft(re: Float64Array, im: Float64Array): void {
   for (let i = 0; i < NFFT; i++) {
     const j = rev[i] as number;
     if (j > i) {
@@ -68,7 +69,29 @@ function fftPower(re: Float64Array, im: Float64Array, out: Float64Array): void {
       }
     }
   }
-  for (let k = 0; k <= NFFT / 2; k++) out[k] = (re[k] as number) ** 2 + (im[k] as number) ** 2;
+}
+
+/** The frame of `samples` at `at`: pre-emphasis, Hamming window, zero-padded to NFFT (into `re`). */
+function windowed(samples: Float32Array, at: number, re: Float64Array): void {
+  re.fill(0);
+  let prev = at > 0 ? (samples[at - 1] as number) : 0;
+  for (let i = 0; i < FRAME; i++) {
+    const x = samples[at + i] as number;
+    re[i] = (x - 0.97 * prev) * (hamming[i] as number);
+    prev = x;
+  }
+}
+
+/** Mel-band powers of one frame's power spectrum. */
+function melsOf(power: Float64Array): Float64Array {
+  const e = new Float64Array(MELS);
+  for (let m = 0; m < MELS; m++) {
+    const { first, w } = filters[m] as { first: number; w: Float64Array };
+    let sum = 0;
+    for (let k = 0; k < w.length; k++) sum += (w[k] as number) * (power[first + k] as number);
+    e[m] = sum;
+  }
+  return e;
 }
 
 const mel = (hz: number) => 2595 * Math.log10(1 + hz / 700);
@@ -120,31 +143,63 @@ export function meanMelPower(samples: Float32Array): Float64Array {
   return mean;
 }
 
+const frameCount = (samples: Float32Array) => (samples.length < FRAME ? 0 : 1 + Math.floor((samples.length - FRAME) / HOP));
+
 /** Mel-band power per 10 ms frame (before any noise handling). */
 export function melPowers(samples: Float32Array): Float64Array[] {
-  const frames = samples.length < FRAME ? 0 : 1 + Math.floor((samples.length - FRAME) / HOP);
   const re = new Float64Array(NFFT);
   const im = new Float64Array(NFFT);
   const power = new Float64Array(NFFT / 2 + 1);
   const mels: Float64Array[] = [];
+  for (let f = 0, frames = frameCount(samples); f < frames; f++) {
+    windowed(samples, f * HOP, re);
+    fft(re, im);
+    for (let k = 0; k <= NFFT / 2; k++) power[k] = (re[k] as number) ** 2 + (im[k] as number) ** 2;
+    mels.push(melsOf(power));
+  }
+  return mels;
+}
+
+/** Each 10 ms frame's spectrum (bins 0…NFFT/2, real and imaginary parts), for mixing (melPowersOfMix). */
+export interface Spectra {
+  frames: number;
+  re: Float32Array;
+  im: Float32Array;
+}
+
+const BINS = NFFT / 2 + 1;
+
+export function spectra(samples: Float32Array): Spectra {
+  const frames = frameCount(samples);
+  const out = { frames, re: new Float32Array(frames * BINS), im: new Float32Array(frames * BINS) };
+  const re = new Float64Array(NFFT);
+  const im = new Float64Array(NFFT);
   for (let f = 0; f < frames; f++) {
-    const at = f * HOP;
-    re.fill(0);
-    let prev = at > 0 ? (samples[at - 1] as number) : 0;
-    for (let i = 0; i < FRAME; i++) {
-      const x = samples[at + i] as number;
-      re[i] = (x - 0.97 * prev) * (hamming[i] as number);
-      prev = x;
+    windowed(samples, f * HOP, re);
+    fft(re, im);
+    out.re.set(re.subarray(0, BINS), f * BINS);
+    out.im.set(im.subarray(0, BINS), f * BINS);
+  }
+  return out;
+}
+
+/**
+ * The mel powers of `a + gain · b`, frame by frame, from their spectra (`b` at least as many frames
+ * as `a`): what melPowers of the mixed samples gives (every step before the power is linear), without
+ * an FFT per frame — the recognizer mixes the room's noise into every take on every decision in noise.
+ */
+export function melPowersOfMix(a: Spectra, b: Spectra, gain: number): Float64Array[] {
+  if (b.frames < a.frames) throw new Error('melPowersOfMix: the second signal is shorter than the first');
+  const power = new Float64Array(BINS);
+  const mels: Float64Array[] = [];
+  for (let f = 0; f < a.frames; f++) {
+    const at = f * BINS;
+    for (let k = 0; k < BINS; k++) {
+      const re = (a.re[at + k] as number) + gain * (b.re[at + k] as number);
+      const im = (a.im[at + k] as number) + gain * (b.im[at + k] as number);
+      power[k] = re * re + im * im;
     }
-    fftPower(re, im, power);
-    const e = new Float64Array(MELS);
-    for (let m = 0; m < MELS; m++) {
-      const { first, w } = filters[m] as { first: number; w: Float64Array };
-      let sum = 0;
-      for (let k = 0; k < w.length; k++) sum += (w[k] as number) * (power[first + k] as number);
-      e[m] = sum;
-    }
-    mels.push(e);
+    mels.push(melsOf(power));
   }
   return mels;
 }

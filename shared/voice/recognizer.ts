@@ -27,7 +27,7 @@
  */
 import { z } from 'zod';
 import { base64ToBytes, BASE64_PATTERN, bytesToBase64 } from '../base64';
-import { HOP, meanMelPower, melPowers, mfcc, mfccFromMels, SAMPLE_RATE, DIMS, type Features } from './features';
+import { HOP, meanMelPower, melPowers, melPowersOfMix, mfccFromMels, SAMPLE_RATE, spectra, DIMS, type Features, type Spectra } from './features';
 import { COMMANDS, voiceCommandSchema, type VoiceCommand } from './commands';
 import { keywordFeaturesFromMels, modelOpinion, type KeywordModel } from './keyword-model';
 import { voicedFrames } from './vad';
@@ -300,14 +300,20 @@ export function dtw(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, s
  * them apart where the average distance cannot.
  */
 export function dtwPeak(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, window = 8, slack = RECOGNIZER_DEFAULTS.endSlack): number {
+  return dtwBoth(a, b, band, window, slack).peak;
+}
+
+/** dtw and dtwPeak of one pair from one alignment (the same numbers as each alone; half the work). */
+export function dtwBoth(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, window = 8, slack = RECOGNIZER_DEFAULTS.endSlack): { distance: number; peak: number } {
   const n = a.length;
   const m = b.length;
-  if (n === 0 || m === 0) return Infinity;
+  if (n === 0 || m === 0) return { distance: Infinity, peak: Infinity };
   const { acc, local } = accumulate(a, b, band);
   const at = (i: number, j: number) => i * (m + 1) + j;
   const costs: number[] = [];
   let i = n;
-  let { j } = alignmentEnd((end) => acc[at(n, end)] as number, n, m, slack);
+  const end = alignmentEnd((j) => acc[at(n, j)] as number, n, m, slack);
+  let j = end.j;
   while (i > 0 && j > 0) {
     costs.push(local[at(i, j)] as number);
     const diag = acc[at(i - 1, j - 1)] as number;
@@ -327,7 +333,7 @@ export function dtwPeak(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.ban
     sum += (costs[k] as number) - (costs[k - span] as number);
     if (sum > worst) worst = sum;
   }
-  return worst / span;
+  return { distance: end.cost, peak: worst / span };
 }
 
 // ---- PCM <-> base64 (16-bit little-endian) ----
@@ -407,9 +413,19 @@ export type TakeProblem =
   | { command: VoiceCommand; take: number; problem: 'like-other'; other: VoiceCommand }
   | { command: VoiceCommand; take: number; problem: 'unlike-others'; ratio: number };
 
+/** An enrolment take as the recognizer keeps it. */
+interface Take {
+  command: VoiceCommand;
+  audio: Float32Array;
+  level: number;
+  mels: Float64Array[];
+  /** Its frames' spectra, once there is noise to mix in (templatesFor). */
+  spectra?: Spectra;
+}
+
 export class CommandRecognizer {
   private readonly o: RecognizerOptions;
-  private readonly takes: { command: VoiceCommand; audio: Float32Array; level: number; mels: Float64Array[] }[];
+  private readonly takes: Take[];
   private clean: Templates | undefined;
   /** Per command, the keyword model's mean opinion of the user's own takes of it (how well it knows this voice; none without a model). */
   private readonly takesOpinion: ReadonlyMap<VoiceCommand, ModelOpinion>;
@@ -561,19 +577,21 @@ export class CommandRecognizer {
       this.clean ??= this.build((t) => mfccFromMels(t.mels));
       return this.clean;
     }
-    // The take as heard in the room: its power plus the noise's average power, scaled so the take
-    // sits as far above the noise as the utterance does (the expected value, not one random sample).
-    // The take plus the room's own noise, scaled so the take sits as far above it as the utterance
-    // does. (Adding the noise's average power instead — smooth templates — was measured worse.)
+    // The take plus the room's own noise (repeated to the take's length), scaled so the take sits as
+    // far above it as the utterance does. (Adding the noise's average power instead — smooth templates —
+    // was measured worse.) Mixed spectrum by spectrum: the noise's frames are transformed once for all
+    // the takes, each take's once for all decisions (melPowersOfMix).
+    const longest = Math.max(...this.takes.map((t) => t.audio.length));
+    const bed = new Float32Array(longest);
+    for (let i = 0; i < longest; i++) bed[i] = noise[i % noise.length] as number;
+    const bedSpectra = spectra(bed);
     return this.build((t) => {
-      const gain = t.level / level;
-      const out = new Float32Array(t.audio.length);
-      for (let i = 0; i < out.length; i++) out[i] = (t.audio[i] as number) + gain * (noise[i % noise.length] as number);
-      return mfcc(out, room);
+      t.spectra ??= spectra(t.audio);
+      return mfccFromMels(melPowersOfMix(t.spectra, bedSpectra, t.level / level), room);
     });
   }
 
-  private build(featuresOf: (t: { mels: Float64Array[]; level: number; audio: Float32Array }) => Features): Templates {
+  private build(featuresOf: (t: Take) => Features): Templates {
     const templates = this.takes.map((t) => ({ command: t.command, f: featuresOf(t) }));
     // The user's own spread per command: the median distance (and worst stretch) between their takes of it.
     const spread = new Map<VoiceCommand, number>();
@@ -587,8 +605,9 @@ export class CommandRecognizer {
       const ps: number[] = [];
       for (let i = 0; i < mine.length; i++)
         for (let j = i + 1; j < mine.length; j++) {
-          ds.push(dtw(mine[i]!.f, mine[j]!.f, this.o.band, this.o.endSlack));
-          ps.push(dtwPeak(mine[i]!.f, mine[j]!.f, this.o.band, 8, this.o.endSlack));
+          const both = dtwBoth(mine[i]!.f, mine[j]!.f, this.o.band, 8, this.o.endSlack);
+          ds.push(both.distance);
+          ps.push(both.peak);
         }
       if (ds.length) {
         spread.set(c, median(ds));

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { meanMelPower, mfcc, SAMPLE_RATE } from '../../shared/voice/features';
+import { meanMelPower, melPowers, melPowersOfMix, mfcc, SAMPLE_RATE, spectra } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
-import { COMMANDS, CommandRecognizer, decodePcm, dtw, encodePcm, enrolmentSchema, RECOGNIZER_DEFAULTS, sensitivityOptions, speechLevel } from '../../shared/voice/recognizer';
+import { COMMANDS, CommandRecognizer, decodePcm, dtw, dtwBoth, dtwPeak, encodePcm, enrolmentSchema, RECOGNIZER_DEFAULTS, sensitivityOptions, speechLevel } from '../../shared/voice/recognizer';
 import { Vad, voicedFrames, type VadOptions } from '../../shared/voice/vad';
 import { ACCENT_VOICES, accentPhones } from '../bench/voice/accent';
 import { checkEngineVoices, espeakEnrolment, noiseOnly, render, throughMsbc } from '../bench/voice/corpus';
@@ -188,6 +188,24 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     const withRoom = apart(meanMelPower(room));
     expect(withRoom).toBeGreaterThan(1);
     expect(withRoom).toBeGreaterThan(apart() * 2);
+  });
+
+  it('the takes mixed with the room by their spectra are the takes mixed by their samples; one alignment gives both distance and worst stretch', () => {
+    const take = render({ text: 'snooze', voice: 'en-gb', speed: 175, pitch: 50 }).samples;
+    const room = noiseOnly('pink', 0.5, 0.05, 3);
+    const bed = Float32Array.from({ length: take.length + 1234 }, (_, i) => room[i % room.length] as number);
+    const gain = 0.7;
+    const byMix = melPowers(Float32Array.from(take, (v, i) => v + gain * (bed[i] as number)));
+    const bySpectra = melPowersOfMix(spectra(take), spectra(bed), gain);
+    expect(bySpectra.length).toBe(byMix.length);
+    let worst = 0;
+    byMix.forEach((frame, f) => frame.forEach((v, m) => (worst = Math.max(worst, Math.abs(v - (bySpectra[f]![m] as number)) / (v + 1e-9)))));
+    expect(worst).toBeLessThan(1e-4);
+    expect(() => melPowersOfMix(spectra(bed), spectra(take), gain)).toThrow(/shorter/);
+    const other = mfcc(render({ text: 'snooze', voice: 'en-gb', speed: 150, pitch: 45 }).samples);
+    const both = dtwBoth(mfcc(take), other);
+    expect(both.distance).toBe(dtw(mfcc(take), other));
+    expect(both.peak).toBe(dtwPeak(mfcc(take), other));
   });
 
   it("a word whose soft end the VAD lost in noise still lines up with the takes: their tail is left over, not crammed into the word's last frame", () => {
