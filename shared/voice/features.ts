@@ -3,7 +3,7 @@
  * the microphone; tests and the benchmark run it on WAV files under Node).
  *
  * 16 kHz mono; 25 ms frames every 10 ms; pre-emphasis, Hamming window, 512-point
- * FFT, 24 mel bands over 200–3,800 Hz (inside what a Bluetooth headset microphone
+ * FFT, 24 mel bands over 300–3,400 Hz (inside what a Bluetooth headset microphone
  * carries even in narrowband, 8 kHz, mode), log energies, DCT → 13 cepstra, the
  * first (overall loudness) dropped, then per-utterance cepstral mean removal so the
  * channel (AirPods, laptop, telephone band) largely cancels out; deltas appended.
@@ -169,6 +169,7 @@ export interface Spectra {
 
 const BINS = NFFT / 2 + 1;
 
+/** The spectrum of each frame melPowers would take (pre-emphasised, windowed), kept to add to another's. */
 export function spectra(samples: Float32Array): Spectra {
   const frames = frameCount(samples);
   const out = { frames, re: new Float32Array(frames * BINS), im: new Float32Array(frames * BINS) };
