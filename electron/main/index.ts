@@ -64,7 +64,11 @@ let presence: PresenceReporter | undefined;
 function startPresence(settings: SettingsStore): PresenceReporter {
   const device = deviceIdFor(hostname());
   const reporter = new PresenceReporter({
-    read: createPresenceSignals(powerMonitor, () => (airpods ? toAirPodsView(airpods.status()) : undefined)),
+    read: createPresenceSignals(
+      powerMonitor,
+      () => (airpods ? toAirPodsView(airpods.status()) : undefined),
+      () => presence?.tick(),
+    ),
     signals: () => ['idle', 'lock', ...(settings.value.airpods ? (['airpods'] as const) : [])],
     thresholds: settings.value.presence,
     sharing: settings.value.sharePresence,

@@ -20,19 +20,31 @@ export function myAirPodsInEar(view: AirPodsView | undefined): boolean | null {
   return Boolean(view.left?.inEar || view.right?.inEar);
 }
 
-export function createPresenceSignals(power: PowerMonitorLike, airpods: () => AirPodsView | undefined): () => PresenceSignals {
+/**
+ * `changed`: called at once when the screen locks or unlocks or the machine goes to sleep or wakes,
+ * so the reporter reads and publishes then rather than at its next tick — which, for "suspend", would
+ * come only after the machine wakes (publishing before sleep is best effort: the OS may not wait).
+ */
+export function createPresenceSignals(power: PowerMonitorLike, airpods: () => AirPodsView | undefined, changed: () => void = () => undefined): () => PresenceSignals {
   // Lock events where the platform sends them (macOS, Windows); the idle state says "locked" on others that can tell.
   let lockedByEvent = false;
-  power.on('lock-screen', () => (lockedByEvent = true));
-  power.on('unlock-screen', () => (lockedByEvent = false));
-  power.on('suspend', () => (lockedByEvent = true));
-  power.on('resume', () => (lockedByEvent = false));
+  let suspending = false;
+  const on = (event: 'lock-screen' | 'unlock-screen' | 'suspend' | 'resume', apply: () => void) =>
+    power.on(event, () => {
+      apply();
+      changed();
+    });
+  on('lock-screen', () => (lockedByEvent = true));
+  on('unlock-screen', () => (lockedByEvent = false));
+  on('suspend', () => (lockedByEvent = suspending = true));
+  on('resume', () => (lockedByEvent = suspending = false));
   return () => {
     const idleState = power.getSystemIdleState(1);
     return {
       idleSeconds: idleState === 'unknown' ? null : power.getSystemIdleTime(),
       locked: lockedByEvent || idleState === 'locked',
       myAirPodsInEar: myAirPodsInEar(airpods()),
+      suspending,
     };
   };
 }

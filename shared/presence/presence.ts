@@ -32,6 +32,12 @@ export interface PresenceSignals {
   locked: boolean | null;
   /** My paired AirPods: true in at least one ear, false out, null unknown (not paired, not seen, unsure). */
   myAirPodsInEar: boolean | null;
+  /**
+   * The machine is going to sleep (Electron's powerMonitor "suspend"): away at once, without the
+   * lock's grace — nobody works on a sleeping laptop, and the next reading may come only after it
+   * wakes. Absent where the platform does not say.
+   */
+  suspending?: boolean;
 }
 
 export interface Presence {
@@ -68,7 +74,10 @@ export class PresenceTracker {
     let raw: PresenceState;
     let rawSince = now;
     let evidenceAt = -Infinity;
-    if (this.lockedSince !== null) {
+    if (signals.suspending === true) {
+      raw = 'away';
+      rawSince = now;
+    } else if (this.lockedSince !== null) {
       raw = now - this.lockedSince >= o.lockGraceSeconds * 1000 ? 'away' : (this.current?.state ?? 'unknown');
       rawSince = this.lockedSince;
     } else if (recentInput || inEar) {

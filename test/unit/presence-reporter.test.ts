@@ -160,19 +160,47 @@ describe('presence signals in the desktop app', () => {
 
   it('idle time and lock from powerMonitor (events and idle state); unknown idle where the platform cannot tell', () => {
     const pm = power();
-    const read = createPresenceSignals(pm, () => undefined);
-    expect(read()).toEqual({ idleSeconds: 12, locked: false, myAirPodsInEar: null });
+    const events: boolean[] = [];
+    const read = createPresenceSignals(pm, () => undefined, () => events.push(read().locked === true));
+    expect(read()).toEqual({ idleSeconds: 12, locked: false, myAirPodsInEar: null, suspending: false });
     pm.emit('lock-screen');
     expect(read().locked).toBe(true);
     pm.emit('unlock-screen');
     expect(read().locked).toBe(false);
     pm.emit('suspend');
-    expect(read().locked).toBe(true);
+    expect(read()).toMatchObject({ locked: true, suspending: true });
     pm.emit('resume');
+    expect(read().suspending).toBe(false);
+    // Each event is told at once, after the signals took it in.
+    expect(events).toEqual([true, false, true, false]);
     pm.state = 'locked';
     expect(read().locked).toBe(true);
     pm.state = 'unknown';
-    expect(read()).toEqual({ idleSeconds: null, locked: false, myAirPodsInEar: null });
+    expect(read()).toEqual({ idleSeconds: null, locked: false, myAirPodsInEar: null, suspending: false });
+  });
+
+  it('going to sleep publishes "away" at once, not at the next tick (which comes after waking)', async () => {
+    const pm = power();
+    const hub = new FakeHub();
+    let now = Date.UTC(2026, 10, 21, 9, 0);
+    const reporter: PresenceReporter = new PresenceReporter({
+      read: createPresenceSignals(pm, () => undefined, () => reporter.tick()),
+      hub: () => hub,
+      signals: () => ['idle', 'lock'],
+      sharing: true,
+      saveSharing: () => undefined,
+      now: () => now,
+      thresholds: { awayAfterIdleSeconds: 300, lockGraceSeconds: 30, returnConfirmSeconds: 5 },
+    });
+    pm.idle = 1;
+    reporter.tick();
+    await flush();
+    expect(hub.published.map((p) => p.state)).toEqual(['present']);
+    now += 2_000;
+    pm.emit('suspend'); // no tick in between
+    await flush();
+    expect(hub.published.map((p) => p.state)).toEqual(['present', 'away']);
+    expect(hub.published[1]!.since).toBe(new Date(now).toISOString());
   });
 
   it('only my tracked AirPods count; in one ear is in; no ear detection or not tracking is unknown', () => {

@@ -45,6 +45,18 @@ describe('presence state machine', () => {
     expect(unlocked.map((p) => p.state)).toEqual(['away', 'away', 'present']);
   });
 
+  it('going to sleep: away at once, without the lock\'s grace; after waking, back only on input as usual', () => {
+    const t = new PresenceTracker({ lockGraceSeconds: 30, returnConfirmSeconds: 5 });
+    t.update(s(1), T0);
+    // The lid closes: the suspend event comes with the screen locked and input a second old.
+    const asleep = t.update(s(1, { locked: true, suspending: true }), T0 + 2_000);
+    expect(asleep).toEqual({ presence: { state: 'away', since: T0 + 2_000 }, changed: true });
+    // An hour later it wakes (locked still), then the person unlocks and types.
+    const woke = drive(t, [[3_602, s(3_600, { locked: true })], [3_620, s(0)], [3_623, s(0)], [3_626, s(0)]]);
+    expect(woke.map((p) => p.state)).toEqual(['away', 'away', 'away', 'present']);
+    expect(woke[3]).toEqual({ state: 'present', since: T0 + 3_620_000 });
+  });
+
   it('my AirPods in-ear: present without input (on a call); taking them out and idling is away', () => {
     const t = new PresenceTracker({ awayAfterIdleSeconds: 300 });
     t.update(s(10), T0);
