@@ -143,18 +143,21 @@ export function meanMelPower(samples: Float32Array): Float64Array {
   return mean;
 }
 
+/** Bins 0…NFFT/2 of a real signal's spectrum. */
+const BINS = NFFT / 2 + 1;
+
 const frameCount = (samples: Float32Array) => (samples.length < FRAME ? 0 : 1 + Math.floor((samples.length - FRAME) / HOP));
 
 /** Mel-band power per 10 ms frame (before any noise handling). */
 export function melPowers(samples: Float32Array): Float64Array[] {
   const re = new Float64Array(NFFT);
   const im = new Float64Array(NFFT);
-  const power = new Float64Array(NFFT / 2 + 1);
+  const power = new Float64Array(BINS);
   const mels: Float64Array[] = [];
   for (let f = 0, frames = frameCount(samples); f < frames; f++) {
     windowed(samples, f * HOP, re);
     fft(re, im);
-    for (let k = 0; k <= NFFT / 2; k++) power[k] = (re[k] as number) ** 2 + (im[k] as number) ** 2;
+    for (let k = 0; k < BINS; k++) power[k] = (re[k] as number) ** 2 + (im[k] as number) ** 2;
     mels.push(melsOf(power));
   }
   return mels;
@@ -166,8 +169,6 @@ export interface Spectra {
   re: Float32Array;
   im: Float32Array;
 }
-
-const BINS = NFFT / 2 + 1;
 
 /** The spectrum of each frame melPowers would take (pre-emphasised, windowed), kept to add to another's. */
 export function spectra(samples: Float32Array): Spectra {

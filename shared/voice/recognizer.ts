@@ -523,8 +523,7 @@ export class CommandRecognizer {
    * features.
    */
   takeProblems(): TakeProblem[] {
-    this.clean ??= this.build((t) => mfccFromMels(t.mels));
-    const { templates } = this.clean;
+    const { templates } = this.cleanTemplates();
     const problems: TakeProblem[] = [];
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     for (const command of COMMANDS) {
@@ -573,10 +572,7 @@ export class CommandRecognizer {
 
   /** The takes as heard in this noise at this speech level, less the room's noise `room` (cached when there is no noise to speak of). */
   private templatesFor(level: number, noise: Float32Array, room: Float64Array | undefined): Templates {
-    if (!room) {
-      this.clean ??= this.build((t) => mfccFromMels(t.mels));
-      return this.clean;
-    }
+    if (!room) return this.cleanTemplates();
     // The take plus the room's own noise (repeated to the take's length), scaled so the take sits as
     // far above it as the utterance does. (Adding the noise's average power instead — smooth templates —
     // was measured worse.) Mixed spectrum by spectrum: the noise's frames are transformed once for all
@@ -589,6 +585,11 @@ export class CommandRecognizer {
       t.spectra ??= spectra(t.audio);
       return mfccFromMels(melPowersOfMix(t.spectra, bedSpectra, t.level / level), room);
     });
+  }
+
+  /** The takes as recorded (no room to mix in), built once. */
+  private cleanTemplates(): Templates {
+    return (this.clean ??= this.build((t) => mfccFromMels(t.mels)));
   }
 
   private build(featuresOf: (t: Take) => Features): Templates {

@@ -87,7 +87,7 @@ export function checkEngineVoices(voices: readonly string[]): void {
       const accent = ACCENT_VOICES[v.name];
       // festival's English voice works out the phones; the other voice speaks them.
       if (!festivalHas('kal_diphone')) missing.add(ENGINE_PACKAGES['kal_diphone'] as string);
-      if (!accent || !festivalHas(v.name)) missing.add(accent ? `festival ${accent.apt}` : `a accent voice ${v.name}`);
+      if (!accent || !festivalHas(v.name)) missing.add(accent ? `festival ${accent.apt}` : `an accent voice ${v.name}`);
     } else if (!festivalHas(v.name)) missing.add(ENGINE_PACKAGES[v.name] ?? `a ${v.engine} voice ${v.name}`);
   }
   if (missing.size) throw new Error(`these voices need: apt-get install ${[...missing].join(' ')}`);
