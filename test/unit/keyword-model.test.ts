@@ -141,7 +141,9 @@ function heard(spec: RenderSpec): { segment: SpeechSegment; noise: Float32Array 
   const segments: SpeechSegment[] = [];
   for (let i = 0; i < r.samples.length; i += 320) segments.push(...vad.push(r.samples.subarray(i, i + 320)));
   segments.push(...vad.push(new Float32Array(16_000)));
-  const segment = segments[0] as SpeechSegment;
+  // The stretch that holds the word (among other voices the VAD may also cut one of theirs).
+  const overlap = (s: SpeechSegment) => Math.min(s.end, r.speechEnd) - Math.max(s.start, r.speechStart);
+  const segment = [...segments].sort((a, b) => overlap(b) - overlap(a))[0] as SpeechSegment;
   return { segment, noise: r.samples.subarray(Math.max(0, segment.start - 8_800), Math.max(0, segment.start - 800)) };
 }
 
@@ -167,10 +169,11 @@ describe.skipIf(missing !== null)(`the shipped keyword model${missing ? ` (skipp
    * the shipped recognizer and another one accept (never as another command); then `words`, which
    * the shipped one must not accept.
    */
-  function tally(voice: string, noiseKind: 'pink' | 'white', shipped: CommandRecognizer, other: CommandRecognizer, words: string[]): { shipped: number; other: number } {
+  /** Commands accepted (of 20) by each recognizer, in white or pink noise 10 dB down or six-talker babble 15 dB down; the words must not be accepted. */
+  function tally(voice: string, noiseKind: 'pink' | 'white' | 'babble', shipped: CommandRecognizer, other: CommandRecognizer, words: string[]): { shipped: number; other: number } {
     const counts = { shipped: 0, other: 0 };
     let seed = 0;
-    const said = (text: string, speed: number, pitch: number) => heard({ text, voice, speed, pitch, noise: { kind: noiseKind, snrDb: 10, seed: seed++ } });
+    const said = (text: string, speed: number, pitch: number) => heard({ text, voice, speed, pitch, noise: { kind: noiseKind, snrDb: noiseKind === 'babble' ? 15 : 10, seed: seed++ } });
     for (const c of COMMANDS)
       for (const speed of [150, 200])
         for (const pitch of [40, 60]) {
@@ -189,15 +192,16 @@ describe.skipIf(missing !== null)(`the shipped keyword model${missing ? ` (skipp
     return counts;
   }
 
-  it('as a second opinion: in pink noise at 10 dB it answers where the takes alone ask again, and accepts no other word', () => {
-    const enrolment = espeakEnrolment('en-gb');
+  it('as a second opinion: among other voices it answers where the takes alone ask again, and accepts no other word', () => {
+    const voice = 'en-gb-scotland';
+    const enrolment = espeakEnrolment(voice);
     const shipped = new CommandRecognizer(enrolment, {}, model);
-    const { segment, noise } = heard({ text: 'snooze', voice: 'en-gb', speed: 170, pitch: 50, noise: { kind: 'pink', snrDb: 10, seed: 99 } });
+    const { segment, noise } = heard({ text: 'snooze', voice, speed: 170, pitch: 50, noise: { kind: 'babble', snrDb: 15, seed: 99 } });
     expect(shipped.classify(segment.samples, noise).model, 'the decision shows the model’s opinion').toBeDefined();
     const alone = new CommandRecognizer(enrolment);
-    const counts = tally('en-gb', 'pink', shipped, alone, ['knowledge', 'revolve', 'candle', 'snow', 'report', 'hello']);
-    expect(counts.shipped).toBeGreaterThanOrEqual(18); // of 20
-    expect(counts.shipped).toBeGreaterThan(counts.other);
+    const counts = tally(voice, 'babble', shipped, alone, ['knowledge', 'revolve', 'candle', 'snow', 'report', 'hello']);
+    expect(counts.shipped).toBeGreaterThanOrEqual(17); // of 20
+    expect(counts.shipped).toBeGreaterThan(counts.other + 3);
   });
 
   it('each command gets its own line and long words count against it: a Scottish voice in white noise at 10 dB gets 19 of 20 through (16 with one line for all)', () => {

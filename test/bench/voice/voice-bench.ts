@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --gain-db N --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -18,7 +18,8 @@
  * user says or the room makes — enrolment takes, commands, distractors, noise alone — reaches the
  * recognizer over a Bluetooth headset's wideband link, through the real mSBC codec (corpus.ts,
  * throughMsbc; needs Debian's sbc-tools). `--sensitivity strict|lenient`: the panel's "how sure
- * before acting" (sensitivityOptions).
+ * before acting" (sensitivityOptions). `--gain-db 6`: the microphone 6 dB louder (`--gain-db=-6`: softer) than
+ * when the user enrolled — everything heard after enrolment, the room included, is scaled.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -51,8 +52,13 @@ const { values } = parseArgs({
     mic: { type: 'string', default: 'none' },
     /** How sure before acting (the panel's choice): strict, normal or lenient. */
     sensitivity: { type: 'string', default: 'normal' },
+    /** The microphone this many dB louder than at enrolment (negative: softer): all but the takes scaled. */
+    'gain-db': { type: 'string', default: '0' },
   },
 });
+const gainDb = Number(values['gain-db']);
+if (!Number.isFinite(gainDb) || Math.abs(gainDb) > 30) throw new Error(`--gain-db: a number of dB within ±30, not ${values['gain-db']}`);
+const micGain = 10 ** (gainDb / 20);
 if (values.mic !== 'none' && values.mic !== 'msbc') throw new Error(`--mic: none or msbc, not ${values.mic}`);
 const mic: { mic?: 'msbc' } = values.mic === 'msbc' ? { mic: 'msbc' } : {};
 const parsedSensitivity = sensitivitySchema.safeParse(values.sensitivity);
@@ -102,6 +108,7 @@ function listen(rec: CommandRecognizer, clip: Float32Array, speechEnd: number | 
   // The clip ends with 0.6 s of the room (noise included); then a second of quiet.
   const padded = new Float32Array(clip.length + SAMPLE_RATE);
   padded.set(clip);
+  if (micGain !== 1) for (let i = 0; i < clip.length; i++) padded[i] = (padded[i] as number) * micGain;
   listener.start(null);
   for (let at = 0; at < padded.length; at += chunk) {
     if (!listener.listening) {
@@ -201,6 +208,7 @@ const result = {
   protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
   mic: values.mic,
   sensitivity,
+  gainDb,
   grid: values.grid,
   speakers: values.speakers,
   model: model ? values.model : null,
