@@ -59,6 +59,7 @@ describe('voice panel', () => {
       takeProblems: [
         { command: 'repeat', take: 1, problem: 'like-other', other: 'resolve' },
         { command: 'cancel', take: 2, problem: 'unlike-others', ratio: 6.1 },
+        { command: 'snooze', take: 0, problem: 'noisy', snrDb: 18.4 },
       ],
       sensitivity: 'normal',
       error: null,
@@ -69,6 +70,7 @@ describe('voice panel', () => {
     expect(items).toEqual([
       '“repeat”, take 2: sounds more like your “resolve” — “Record again” to replace this word\'s takes.',
       '“cancel”, take 3: does not sound like your other takes — “Record again” to replace this word\'s takes.',
+      '“snooze”, take 1: the room was loud — your voice only 18 dB above it — “Record again” to replace this word\'s takes, somewhere quieter.',
     ]);
     // How sure before acting: the choice shown, and changed through the controller.
     const sure = screen.getByTestId('voice-sensitivity');

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { COMMANDS, TAKES_PER_COMMAND, type Sensitivity, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { COMMANDS, TAKES_PER_COMMAND, type Sensitivity, type TakeProblem, type VoiceCommand } from '../../../shared/voice/recognizer';
 import type { VoiceController, VoiceState } from '../voice/voice-controller';
 
 const SENSITIVITY_CHOICES: { value: Sensitivity; label: string; hint: string }[] = [
@@ -13,6 +13,18 @@ const SENSITIVITY_CHOICES: { value: Sensitivity; label: string; hint: string }[]
  * used (a few seconds after an incident is spoken, or while V is held) and that
  * nothing leaves the device; then each command is recorded three times.
  */
+/** What is wrong with a take, in words (the panel's list of takes to record again). */
+function takeProblemText(p: TakeProblem): string {
+  switch (p.problem) {
+    case 'like-other':
+      return `sounds more like your “${p.other}”`;
+    case 'unlike-others':
+      return 'does not sound like your other takes';
+    case 'noisy':
+      return `the room was loud — your voice only ${Math.round(p.snrDb)} dB above it`;
+  }
+}
+
 export function VoicePanel({ controller, state, onEnable, onClose }: { controller: VoiceController; state: VoiceState; onEnable: (on: boolean) => void; onClose: () => void }) {
   const [busy, setBusy] = useState<VoiceCommand | null>(null);
   const complete = state.enrolled.length === COMMANDS.length;
@@ -81,8 +93,7 @@ export function VoicePanel({ controller, state, onEnable, onClose }: { controlle
         <ul className="meta" data-testid="voice-take-problems">
           {state.takeProblems.map((p) => (
             <li key={p.command} role="status">
-              “{p.command}”, take {p.take + 1}: {p.problem === 'like-other' ? `sounds more like your “${p.other}”` : 'does not sound like your other takes'} — “Record again” to replace
-              this word's takes.
+              “{p.command}”, take {p.take + 1}: {takeProblemText(p)} — “Record again” to replace this word's takes{p.problem === 'noisy' ? ', somewhere quieter' : ''}.
             </li>
           ))}
         </ul>
