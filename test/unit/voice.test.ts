@@ -234,6 +234,39 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     expect(compared).toBe(12);
   });
 
+  it('takes said in a noisy room: in noise, the room each was said in is subtracted from it too, and near words stand further from the commands', () => {
+    const voice = 'en-gb';
+    let seed = 50;
+    const cutTake = (text: string, speed: number, pitch: number) => {
+      const r = render({ text, voice, speed, pitch, noise: { kind: 'pink', snrDb: 15, seed: seed++ } });
+      return encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800));
+    };
+    const noisy = enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes: COMMANDS.flatMap((command) => [[165, 45], [175, 50], [185, 55]].map(([speed, pitch]) => ({ command, pcm: cutTake(command, speed!, pitch!) }))) });
+    const both = new CommandRecognizer(noisy);
+    const mixedOnly = new CommandRecognizer(noisy, { takesOwnRoom: false });
+    expect(RECOGNIZER_DEFAULTS.takesOwnRoom).toBe(true);
+    // Summed scores (a rejected "too short" counts -10): near words and commands, in white and pink noise 10 dB down.
+    const margin = { both: 0, mixedOnly: 0, bothC: 0, mixedC: 0 };
+    for (const text of ['candle', 'revolve', 'result', 'snow', 'knowledge', 'council', 'repeal', 'sneeze', ...COMMANDS])
+      for (const kind of ['pink', 'white'] as const) {
+        const r = render({ text, voice, speed: 175, pitch: 50, noise: { kind, snrDb: 10, seed: seed++ } });
+        const [s] = segments(r.samples);
+        const room = r.samples.subarray(0, s!.start - 1600);
+        const cmd = (COMMANDS as readonly string[]).includes(text);
+        margin[cmd ? 'bothC' : 'both'] += both.classify(s!.samples, room).score ?? -10;
+        margin[cmd ? 'mixedC' : 'mixedOnly'] += mixedOnly.classify(s!.samples, room).score ?? -10;
+      }
+    // Near words score lower, commands higher: they stand further apart (here by 0.5 score units on average).
+    expect(margin.both).toBeLessThan(margin.mixedOnly - 1);
+    expect(margin.bothC).toBeGreaterThan(margin.mixedC + 1);
+    // Takes said in a silent room have no room of their own: nothing changes for them.
+    const quiet = new CommandRecognizer(enrol(voice));
+    const quietMixedOnly = new CommandRecognizer(enrol(voice), { takesOwnRoom: false });
+    const r = render({ text: 'cancel', voice, speed: 160, pitch: 45, noise: { kind: 'white', snrDb: 10, seed: 1 } });
+    const [s] = segments(r.samples);
+    expect(quiet.classify(s!.samples, r.samples.subarray(0, s!.start - 1600)).score).toBe(quietMixedOnly.classify(s!.samples, r.samples.subarray(0, s!.start - 1600)).score);
+  });
+
   it('the speech-to-noise ratio the takes are mixed at is the one the features see: in their band, the room taken off the speech', () => {
     const voice = 'en-gb';
     const recognizer = new CommandRecognizer(enrol(voice));
