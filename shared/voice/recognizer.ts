@@ -645,10 +645,10 @@ export class CommandRecognizer {
     // the takes, each take's once for all decisions (melPowersOfMix).
     // What is subtracted is the noise as mixed in — the room scaled by the same gain, squared (powers) —
     // so that take and utterance are treated alike whatever their levels: a microphone set louder or
-    // softer than at enrolment changes nothing. (Subtracting the room as heard made a take louder than
-    // the utterance look cleaner than it is and ate into it: the test speakers with the microphone 6 dB
-    // louder than at enrolment fell from 98.0 to 79.9 %, in pink and white noise 10 dB to 66–67 %; 6 dB
-    // softer, the takes were left noisier than the utterance and 1.4 % of other words passed.)
+    // softer than at enrolment changes nothing. (Subtracting the room as heard took more than its noise
+    // from a take quieter than the utterance, and left some in a louder one: the test speakers with the
+    // microphone 6 dB louder than at enrolment fell from 98.0 to 79.9 %, in pink and white noise 10 dB to
+    // 66–67 %; 6 dB softer, the takes were left noisier than the utterance and 1.4 % of other words passed.)
     const longest = Math.max(...this.takes.map((t) => t.audio.length));
     const bed = new Float32Array(longest);
     for (let i = 0; i < longest; i++) bed[i] = noise[i % noise.length] as number;

@@ -225,7 +225,7 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
           const heard = recognizer.classify(scaled(s!.samples, by), scaled(room, by));
           expect(heard.decision).toBe(base.decision);
           expect(heard.command).toBe(base.command);
-          // The same measures, not merely the same verdict (a take louder than the utterance was once taken for cleaner than it is).
+          // The same measures, not merely the same verdict (the room subtracted from a take was once the room as heard, not as mixed in).
           expect(Math.abs(heard.score! - base.score!)).toBeLessThan(1e-6);
           expect(Math.abs(heard.peak! / base.peak! - 1)).toBeLessThan(1e-6);
           compared++;
@@ -402,7 +402,7 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     expect(accepted['normal']).toBeLessThanOrEqual(accepted['lenient']!);
   });
 
-  it('points out a take to record again: the wrong word said, or a take unlike the others', () => {
+  it('points out a take to record again: the wrong word said, a take unlike the others, or one said where it was loud', () => {
     const good = enrol('en-gb');
     expect(new CommandRecognizer(good).takeProblems()).toEqual([]);
     // Take 2 of a word replaced by something else the user might have said.

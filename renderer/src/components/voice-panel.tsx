@@ -8,11 +8,6 @@ const SENSITIVITY_CHOICES: { value: Sensitivity; label: string; hint: string }[]
   { value: 'lenient', label: 'Readier', hint: 'Hears more in noise, or in a voice the word model does not know — and more often takes a similar-sounding word, or now and then a noise, for a command.' },
 ];
 
-/**
- * Voice commands: off by default. Turning them on explains when the microphone is
- * used (a few seconds after an incident is spoken, or while V is held) and that
- * nothing leaves the device; then each command is recorded three times.
- */
 /** What is wrong with a take, in words (the panel's list of takes to record again). */
 function takeProblemText(p: TakeProblem): string {
   switch (p.problem) {
@@ -25,6 +20,11 @@ function takeProblemText(p: TakeProblem): string {
   }
 }
 
+/**
+ * Voice commands: off by default. Turning them on explains when the microphone is
+ * used (a few seconds after an incident is spoken, or while V is held) and that
+ * nothing leaves the device; then each command is recorded three times.
+ */
 export function VoicePanel({ controller, state, onEnable, onClose }: { controller: VoiceController; state: VoiceState; onEnable: (on: boolean) => void; onClose: () => void }) {
   const [busy, setBusy] = useState<VoiceCommand | null>(null);
   const complete = state.enrolled.length === COMMANDS.length;
