@@ -167,6 +167,10 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     const recordSaying = async (at: ReturnType<typeof setup>, command: 'cancel' | 'repeat', text: string) => {
       const recording = at.c.recordTake(command);
       await new Promise((r) => setTimeout(r, 0));
+      // The cue first, then the microphone (the tone is not the take's room).
+      expect(at.opened).toEqual([]);
+      await at.advance(150);
+      expect(at.opened).toEqual(['open']);
       at.say(word(text));
       at.say(new Float32Array(SAMPLE_RATE / 2));
       await recording;

@@ -30,7 +30,8 @@ describe('voice panel', () => {
     expect(panel.textContent).toContain('Record every word first.');
     expect((within(panel).getByRole('button', { name: 'Try it' }) as HTMLButtonElement).disabled).toBe(true);
     await act(async () => void fireEvent.click(within(panel).getByRole('button', { name: 'Record “cancel”' })));
-    expect(within(panel).getByRole('alert').textContent).toBe('this browser gives no access to a microphone');
+    // The cue plays first; the microphone is asked for after it.
+    expect((await within(panel).findByRole('alert')).textContent).toBe('this browser gives no access to a microphone');
     expect(screen.queryByTestId('listening')).toBeNull();
   });
 
