@@ -182,6 +182,14 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     t.c.forget('cancel');
     expect(t.c.value.takes.cancel).toBe(0);
 
+    // Disposed during the tone (the app closing): the microphone is never opened.
+    const gone = setup({ version: 1, sampleRate: SAMPLE_RATE, takes: [] });
+    const cut = gone.c.recordTake('cancel');
+    gone.c.dispose();
+    await gone.advance(150);
+    await cut;
+    expect(gone.opened).toEqual([]);
+
     const quiet = t.c.recordTake('repeat').then(
       () => null,
       (e: Error) => e.message,

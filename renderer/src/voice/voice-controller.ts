@@ -169,6 +169,7 @@ export class VoiceController {
       // The cue first, then the microphone, as for a listening window: the tone heard through a
       // laptop's speakers would otherwise be the take's room (its first 100 ms), and the take named loud.
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, this.o.cueMs ?? 150));
+      if (this.disposed) return; // disposed during the tone (the app closing): no microphone
       mic = await this.o.openMic((chunk) => {
         for (const s of vad.push(chunk)) if (!s.tooLong) done?.(s.samples);
       });
