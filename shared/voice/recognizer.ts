@@ -367,6 +367,18 @@ export function decodePcm(text: string): Float32Array {
   return out;
 }
 
+const sum = (xs: ArrayLike<number>): number => {
+  let total = 0;
+  for (let i = 0; i < xs.length; i++) total += xs[i] as number;
+  return total;
+};
+
+/** The middle value (the upper of the two middle ones for an even count); undefined for none. */
+const median = (xs: readonly number[]): number | undefined => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+
+/** A take's first frames that hold only its room: the VAD keeps 100 ms from before the speech (VadOptions.prerollMs), whole 25 ms frames. */
+const LEAD_FRAMES = 7;
+
 /**
  * How loud a take or utterance is where the features look: the mean power, over the mel bands
  * (300–3,400 Hz), of its loud frames (within 15 dB of its loudest; quiet edges do not dilute it).
@@ -377,10 +389,10 @@ export function decodePcm(text: string): Float32Array {
  * every frame first (so the room's own frames are not counted as speech).
  */
 export function bandPower(mels: readonly Float64Array[], less = 0): number {
-  const frames = mels.map((e) => Math.max(0, e.reduce((a, v) => a + v, 0) - less));
+  const frames = mels.map((e) => Math.max(0, sum(e) - less));
   const peak = frames.reduce((a, v) => Math.max(a, v), 0);
   const loud = frames.filter((x) => x > peak * 0.03);
-  return loud.reduce((a, v) => a + v, 0) / Math.max(1, loud.length);
+  return sum(loud) / Math.max(1, loud.length);
 }
 
 /** The keyword model's mean opinion of the user's takes of each command (how well it knows this voice). */
@@ -437,21 +449,15 @@ export const NOISY_TAKE_SNR_DB = 25;
  * voices the bands rise and fall apart, and their medians added up would put the room lower.
  */
 export function takeSnrDb(mels: readonly Float64Array[]): number {
-  const lead = mels
-    .slice(0, 7)
-    .map((e) => e.reduce((a, v) => a + v, 0))
-    .sort((a, b) => a - b);
-  const room = lead[lead.length >> 1] ?? 0;
+  const room = median(mels.slice(0, LEAD_FRAMES).map(sum)) ?? 0;
   if (room <= 0) return 80;
   return Math.min(80, 10 * Math.log10(Math.max(bandPower(mels, room), 1e-30) / room));
 }
 
 /** The room a take was said in, per mel band: the median of its first 100 ms (the VAD's preroll) band by band. */
 function ownRoom(mels: readonly Float64Array[]): Float64Array {
-  const lead = mels.slice(0, 7);
-  const room = new Float64Array(mels[0]?.length ?? 0);
-  for (let m = 0; m < room.length; m++) room[m] = lead.map((e) => e[m] as number).sort((a, b) => a - b)[lead.length >> 1] ?? 0;
-  return room;
+  const lead = mels.slice(0, LEAD_FRAMES);
+  return Float64Array.from({ length: mels[0]?.length ?? 0 }, (_, m) => median(lead.map((e) => e[m] as number)) ?? 0);
 }
 
 /** A take that would spoil the enrolment (CommandRecognizer.takeProblems): `take` counts from 0 among the command's takes. */
@@ -518,7 +524,7 @@ export class CommandRecognizer {
     // The speech's power: what was heard less the room's (in the features' band). A stretch hardly
     // above the room — another voice the VAD cut in babble — is taken as 10 dB below what was heard.
     const heardRoom = noise.length >= HOP * 5 ? meanMelPower(noise) : undefined;
-    const roomPower = heardRoom ? heardRoom.reduce((a, v) => a + v, 0) : 0;
+    const roomPower = heardRoom ? sum(heardRoom) : 0;
     const speechPower = Math.max(bandPower(mels, roomPower), bandPower(mels) / 10);
     const snrDb = roomPower > 0 ? Math.min(60, 10 * Math.log10(speechPower / roomPower)) : 60;
     // In noise, the room's own noise is what is subtracted, from the utterance and the takes alike.
@@ -671,10 +677,9 @@ export class CommandRecognizer {
     const spread = new Map<VoiceCommand, number>();
     const peaks = new Map<VoiceCommand, number>();
     const frames = new Map<VoiceCommand, number>();
-    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
     for (const c of COMMANDS) {
       const mine = templates.filter((t) => t.command === c);
-      if (mine.length) frames.set(c, median(mine.map((t) => t.f.length)));
+      if (mine.length) frames.set(c, median(mine.map((t) => t.f.length)) as number);
       const ds: number[] = [];
       const ps: number[] = [];
       for (let i = 0; i < mine.length; i++)
@@ -684,14 +689,14 @@ export class CommandRecognizer {
           ps.push(both.peak);
         }
       if (ds.length) {
-        spread.set(c, median(ds));
-        peaks.set(c, median(ps));
+        spread.set(c, median(ds) as number);
+        peaks.set(c, median(ps) as number);
       }
     }
     // Takes that are (nearly) identical — a recording played three times — say nothing about
     // how the user varies: never let a word's spread fall below half the typical one.
     for (const m of [spread, peaks]) {
-      const typical = m.size ? median([...m.values()]) : 1;
+      const typical = m.size ? (median([...m.values()]) as number) : 1;
       for (const [c, v] of m) m.set(c, Math.max(v, typical / 2, 1e-6));
     }
     return { templates, spread, peaks, frames };
