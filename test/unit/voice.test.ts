@@ -287,8 +287,10 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
   });
 
   it("a word whose soft end the VAD lost in noise still lines up with the takes: their tail is left over, not crammed into the word's last frame", () => {
-    // "resolve" said slowly over the 8 kHz band in white noise 10 dB down: its final "v" drowns and the
-    // VAD ends the stretch 50 ms or more before the word ends. The take (a quiet room) still has it.
+    // "resolve" said slowly in white noise 10 dB down: its final "v" drowns and the VAD ends the
+    // stretch 50 ms or more before the word ends. The take (a quiet room) still has it. (Over the 8 kHz
+    // band it did too while the bench added the room's noise above that band; heard through the link,
+    // the room loses that part as the speech does, and the VAD keeps the word.)
     const voice = 'en-gb';
     const enrolment = enrol(voice);
     // As the app runs it: with the shipped keyword model as a second opinion.
@@ -297,7 +299,7 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     const shut = new CommandRecognizer(enrolment, { endSlack: 0 }, model);
     expect(RECOGNIZER_DEFAULTS.endSlack).toBeGreaterThan(0);
     const heard = (text: string, seed: number) => {
-      const r = render({ text, voice, speed: 150, pitch: 50, band: 'narrow', noise: { kind: 'white', snrDb: 10, seed } });
+      const r = render({ text, voice, speed: 150, pitch: 50, noise: { kind: 'white', snrDb: 10, seed } });
       const [s] = segments(r.samples);
       const room = r.samples.subarray(0, s!.start - 1600);
       return { lost: (r.speechEnd - s!.end) / SAMPLE_RATE, open: open.classify(s!.samples, room), shut: shut.classify(s!.samples, room) };

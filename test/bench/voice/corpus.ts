@@ -178,6 +178,9 @@ export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RA
  * minute, 0–99 around 50) are sox's `tempo` (175 wpm = 1) and `pitch` (10 cents per unit, which
  * moves the formants with it, as a slightly other vocal tract would).
  */
+/** sox effects: through an 8 kHz headset link's band and back to 16 kHz. */
+const NARROW_BAND = ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)];
+
 function speech(text: string, voice: string, speed: number, pitch: number, band: 'wide' | 'narrow'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
   const engine = engineVoice(voice);
@@ -201,7 +204,7 @@ function speech(text: string, voice: string, speed: number, pitch: number, band:
       if (speed !== 175) effects.push('tempo', '-s', (speed / 175).toFixed(4));
       if (pitch !== 50) effects.push('pitch', String((pitch - 50) * 10));
     }
-    effects.push(...(band === 'narrow' ? ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)] : ['rate', String(SAMPLE_RATE)]));
+    effects.push(...(band === 'narrow' ? NARROW_BAND : ['rate', String(SAMPLE_RATE)]));
     const tmp = `${out}.${process.pid}.sox.wav`;
     execFileSync('sox', [raw, '-r', String(SAMPLE_RATE), '-c', '1', '-b', '16', tmp, ...effects], { stdio: 'ignore' });
     renameSync(tmp, out);
@@ -221,9 +224,23 @@ export function mixTalkers(tracks: readonly Float32Array[]): Float32Array {
   return mix;
 }
 
-/** A noise recording, long enough to cut from (sox's own generators; babble from espeak voices). */
-function noiseBed(kind: 'white' | 'pink' | 'brown' | 'babble'): Float32Array {
+/**
+ * A noise recording, long enough to cut from (sox's own generators; babble from espeak voices).
+ * `narrow`: as heard over an 8 kHz headset link, through the same band as the speech (sox's filters
+ * are linear, so speech and noise band-limited apart and added are the mix band-limited).
+ */
+function noiseBed(kind: 'white' | 'pink' | 'brown' | 'babble', band: 'wide' | 'narrow' = 'wide'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
+  if (band === 'narrow') {
+    const out = join(CACHE, `n-${kind}-narrow.wav`);
+    if (!existsSync(out)) {
+      noiseBed(kind);
+      const tmp = `${out}.${process.pid}.tmp.wav`;
+      execFileSync('sox', [join(CACHE, `n-${kind}.wav`), '-b', '16', tmp, ...NARROW_BAND], { stdio: 'ignore' });
+      renameSync(tmp, out);
+    }
+    return readWav16(out);
+  }
   const out = join(CACHE, `n-${kind}.wav`);
   if (!existsSync(out)) {
     if (kind === 'babble') {
@@ -278,9 +295,12 @@ export function render(spec: RenderSpec): Rendered {
   const out = new Float32Array(before + body.length + after);
   out.set(body, before);
   if (spec.noise) {
-    const bed = noiseBed(spec.noise.kind);
+    // The room is heard through the link as the speech is: over a narrowband one, the noise loses what
+    // is outside its band too. The SNR is set on the wideband noise (what is in the band is the same).
+    const wide = noiseBed(spec.noise.kind);
+    const bed = spec.band === 'narrow' ? noiseBed(spec.noise.kind, 'narrow') : wide;
     const speechRms = rms(body);
-    const noiseRms = rms(bed);
+    const noiseRms = rms(wide);
     const gain = speechRms / (noiseRms * 10 ** (spec.noise.snrDb / 20));
     const offset = ((spec.noise.seed ?? 0) * 7919 * 160) % Math.max(1, bed.length - out.length);
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + gain * (bed[(offset + i) % bed.length] as number);
