@@ -207,13 +207,45 @@ export function melPowersOfMix(a: Spectra, b: Spectra, gain: number): Float64Arr
 }
 
 /**
+ * Each frame's power in the features' band (300–3,400 Hz) and above it (4,000–7,500 Hz), where a
+ * hiss — "s", "z", "sh" — has most of its power and the vowels little: the recognizer's features
+ * do not look up there (a headset's narrowband link carries nothing of it), but where the link does,
+ * it tells "cancel" from "candle". `mix`: of `a + mix.gain · mix.b`, as melPowersOfMix.
+ */
+export function bandPowers(a: Spectra, mix?: { b: Spectra; gain: number }): { mid: Float64Array; high: Float64Array } {
+  if (mix && mix.b.frames < a.frames) throw new Error('bandPowers: the second signal is shorter than the first');
+  const mid = new Float64Array(a.frames);
+  const high = new Float64Array(a.frames);
+  const g = mix?.gain ?? 0;
+  for (let f = 0; f < a.frames; f++) {
+    const at = f * BINS;
+    let m = 0;
+    let h = 0;
+    for (let k = MID_BINS[0]; k <= HIGH_BINS[1]; k++) {
+      if (k > MID_BINS[1] && k < HIGH_BINS[0]) continue;
+      const re = (a.re[at + k] as number) + (mix ? g * (mix.b.re[at + k] as number) : 0);
+      const im = (a.im[at + k] as number) + (mix ? g * (mix.b.im[at + k] as number) : 0);
+      if (k <= MID_BINS[1]) m += re * re + im * im;
+      else h += re * re + im * im;
+    }
+    mid[f] = m;
+    high[f] = h;
+  }
+  return { mid, high };
+}
+const binOf = (hz: number) => Math.round((hz * NFFT) / SAMPLE_RATE);
+const MID_BINS = [binOf(LOW_HZ), binOf(HIGH_HZ)] as const;
+const HIGH_BINS = [binOf(4_000), binOf(7_500)] as const;
+
+/**
  * Features from mel powers (the input is not changed, so a take's powers can be kept and reused).
+ * `span`, if given, is set to the frames kept (from…to of the input: the speech, its quiet edges trimmed).
  * `noise`: the room's own noise, per mel band (the mean power of what the microphone heard just
  * before the speech; see meanMelPower), subtracted instead of the utterance's own low percentile —
  * which, in a short word, is partly the word itself. (Measured on voices the keyword model does not
  * know, in noise: commands told from near words with an AUC of 0.92 against 0.83.)
  */
-export function mfccFromMels(input: readonly Float64Array[], noise?: Float64Array): Features {
+export function mfccFromMels(input: readonly Float64Array[], noise?: Float64Array, span?: { from: number; to: number }): Features {
   const logMel = new Float64Array(MELS);
   const mels = input.map((e) => Float64Array.from(e));
   // Noise: the room's, when known; else per band a low percentile over the utterance (its lead-in,
@@ -241,6 +273,7 @@ export function mfccFromMels(input: readonly Float64Array[], noise?: Float64Arra
   let to = mels.length - 1;
   while (from < to && (energy[from] as number) < maxEnergy * 10 ** (-TRIM_DB / 10)) from++;
   while (to > from && (energy[to] as number) < maxEnergy * 10 ** (-TRIM_DB / 10)) to--;
+  if (span) Object.assign(span, { from, to });
   const ceps: Float64Array[] = [];
   for (let f = from; f <= to && mels.length > 0; f++) {
     const e = mels[f] as Float64Array;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { meanMelPower, melPowers, melPowersOfMix, mfcc, SAMPLE_RATE, spectra } from '../../shared/voice/features';
+import { bandPowers, meanMelPower, melPowers, melPowersOfMix, mfcc, SAMPLE_RATE, spectra } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, dtw, dtwBoth, dtwPeak, encodePcm, enrolmentSchema, NOISY_TAKE_SNR_DB, RECOGNIZER_DEFAULTS, sensitivityOptions, bandPower } from '../../shared/voice/recognizer';
 import { Vad, voicedFrames, type VadOptions } from '../../shared/voice/vad';
@@ -204,6 +204,11 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     byMix.forEach((frame, f) => frame.forEach((v, m) => (worst = Math.max(worst, Math.abs(v - (bySpectra[f]![m] as number)) / (v + 1e-9)))));
     expect(worst).toBeLessThan(1e-4);
     expect(() => melPowersOfMix(spectra(bed), spectra(take), gain)).toThrow(/shorter/);
+    // The same for the two bands' powers (the hiss measure, bandPowers).
+    const bandsByMix = bandPowers(spectra(Float32Array.from(take, (v, i) => v + gain * (bed[i] as number))));
+    const bandsBySpectra = bandPowers(spectra(take), { b: spectra(bed), gain });
+    for (const k of ['mid', 'high'] as const) bandsByMix[k].forEach((v, f) => expect(Math.abs(v - (bandsBySpectra[k][f] as number)) / (v + 1e-9)).toBeLessThan(1e-4));
+    expect(() => bandPowers(spectra(bed), { b: spectra(take), gain })).toThrow(/shorter/);
     const other = mfcc(render({ text: 'snooze', voice: 'en-gb', speed: 150, pitch: 45 }).samples);
     const both = dtwBoth(mfcc(take), other);
     expect(both.distance).toBe(dtw(mfcc(take), other));
@@ -284,6 +289,48 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
         const d = recognizer.classify(s!.samples, noisy.samples.subarray(0, s!.start - 1600));
         expect(Math.abs(d.snrDb! - truth), `${band} band, ${kind} noise: heard ${d.snrDb!.toFixed(1)} dB, truth ${truth.toFixed(1)} dB`).toBeLessThan(1.5);
       }
+  });
+
+  it('"candle" is not "cancel" where the link carries the hiss: the "s" the takes have and the word lacks counts against it (over a narrowband link, nothing is concluded)', () => {
+    // In pink and white noise 10 dB down, in the features' band (up to 3.4 kHz) "candle" is "cancel"
+    // but for the "s", whose power lies above 4 kHz; the keyword model took it for cancel at p = 0.97–0.99.
+    const model = loadKeywordModel();
+    const none = { acknowledge: 0, snooze: 0, resolve: 0, repeat: 0, cancel: 0 };
+    const deaf = { templates: { ...RECOGNIZER_DEFAULTS.templates, highBand: none }, withModel: { ...RECOGNIZER_DEFAULTS.withModel, highBand: none } };
+    const counts = { candle: 0, deaf: 0, cancel: 0 };
+    for (const voice of ['en-gb', 'en-us']) {
+      const enrolment = enrol(voice);
+      const rec = new CommandRecognizer(enrolment, {}, model);
+      const without = new CommandRecognizer(enrolment, deaf, model);
+      for (const kind of ['pink', 'white'] as const)
+        for (const seed of [1, 2])
+          for (const band of ['wide', 'narrow'] as const) {
+            const heard = (text: string) => {
+              const r = render({ text, voice, speed: 175, pitch: 50, band, noise: { kind, snrDb: 10, seed } });
+              const [s] = segments(r.samples);
+              const room = r.samples.subarray(0, s!.start - 1600);
+              return { d: rec.classify(s!.samples, room), deaf: without.classify(s!.samples, room) };
+            };
+            const near = heard('candle');
+            const said = heard('cancel');
+            const where = `${voice}, ${kind}, seed ${seed}, ${band}`;
+            if (band === 'narrow') {
+              // Nothing above 3.4 kHz on the link: the measure is 0 and the decision is the one without it.
+              expect(near.d.highBand, where).toBe(0);
+              expect(said.d.highBand, where).toBe(0);
+              expect(near.d.score, where).toBeCloseTo(near.deaf.score!, 9);
+              continue;
+            }
+            expect(near.d.highBand, where).toBeGreaterThan(0.8);
+            expect(said.d.highBand, where).toBeLessThan(0.3);
+            if (near.d.decision === 'accept') counts.candle++;
+            if (near.deaf.decision === 'accept') counts.deaf++;
+            if (said.d.decision === 'accept' && said.d.command === 'cancel') counts.cancel++;
+          }
+    }
+    expect(counts.candle).toBe(0); // of 8
+    expect(counts.deaf).toBeGreaterThanOrEqual(6); // without the measure: 7 of 8
+    expect(counts.cancel).toBe(8);
   });
 
   it("a word whose soft end the VAD lost in noise still lines up with the takes: their tail is left over, not crammed into the word's last frame", () => {
@@ -454,9 +501,17 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
       if (c === 'acknowledge' || c === 'repeat') expect(d.by, c).toBe('model');
     }
     for (const d of trusted.others) expect(d.decision).not.toBe('accept');
-    // Trusting the model whatever it makes of the takes (the earlier rule): both refused.
+    // Trusting the model whatever it makes of the takes (the earlier rule): its doubt costs every one of
+    // them score, and half are not acted on (with session 16's rule all four were refused; since the hiss
+    // measure the rule weighs the model less against takes that match this well).
     const always = heard(0);
-    for (const { c, d } of always.said) if (c === 'resolve' || c === 'cancel') expect(d.decision, c).toBe('reject');
+    let refused = 0;
+    for (const [k, { c, d }] of always.said.entries())
+      if (c === 'resolve' || c === 'cancel') {
+        expect(d.score!, c).toBeLessThan(trusted.said[k]!.d.score! - 2);
+        if (d.decision !== 'accept') refused++;
+      }
+    expect(refused).toBeGreaterThanOrEqual(2); // of 4
   });
 
   it('enrolment from storage is validated: a tampered entry is refused with the field named', () => {

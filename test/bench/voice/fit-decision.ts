@@ -6,7 +6,7 @@
  *   npm run bench:voice-fit -- --dump /tmp/tune.json
  *
  * Logistic regression (Newton's method) of "this decision names the command that was
- * said" over [ln relative, ln ratio, ln peak, ln length] (+ [ln p(command), ln p(other)]
+ * said" over [ln relative, ln ratio, ln peak, ln length, highBand × each command] (+ [ln p(command), ln p(other)]
  * when the dump has the keyword model's opinions); then `accept` is the lowest score at
  * which at most 1 % of the distractor clips are accepted, and `unsure` the lowest at which
  * at most 5 % would be — "at most" with a margin: the share these clips show is an estimate,
@@ -56,7 +56,9 @@ const ln = (x: number) => Math.log(Math.max(x, 1e-6));
 
 function features(d: Decision | null): number[] | null {
   if (!d || d.relative === undefined || d.ratio === undefined || d.peak === undefined || d.length === undefined) return null;
-  const f = [ln(d.relative), ln(d.ratio), ln(d.peak), ln(d.length)];
+  // The hiss missing, one column per command (its weight is the command's own); dumps from before it
+  // was measured hold none: 0, as over a narrowband link.
+  const f = [ln(d.relative), ln(d.ratio), ln(d.peak), ln(d.length), ...COMMANDS.map((c) => (c === d.command ? (d.highBand ?? 0) : 0))];
   if (withModel) {
     // Decided by the takes' own rule (the model did not know the user's takes of the command: modelTrust).
     if (!d.model || d.by === 'takes') return null;
@@ -230,8 +232,9 @@ const r = simulate(accept, unsure);
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 const rule = {
   weights: raw.slice(0, 3).concat(raw[dims - 1] as number).map(round),
-  model: withModel ? raw.slice(4, 6).map(round) : [0, 0],
+  model: withModel ? raw.slice(4 + COMMANDS.length, 6 + COMMANDS.length).map(round) : [0, 0],
   length: round(raw[3] as number),
+  highBand: Object.fromEntries(COMMANDS.map((c, i) => [c, round(raw[4 + i] as number)])),
   perCommand: Object.fromEntries(COMMANDS.map((c, i) => [c, round(offsets[i] as number)])),
   accept: round(accept),
   unsure: round(unsure),
@@ -259,8 +262,8 @@ if (values.eval) {
   const other = values.eval.split(',').flatMap(loadDump);
   // A decision the takes made alone is scored by the shipped takes' rule, moved so that its accept is this rule's.
   const takesRule = RECOGNIZER_DEFAULTS.templates;
-  const takesScore = ({ command, relative, ratio, peak, length }: Decision): number =>
-    command && relative !== undefined && ratio !== undefined && peak !== undefined && length !== undefined ? ruleScore(takesRule, { command, relative, ratio, peak, length }) - takesRule.accept + accept : -Infinity;
+  const takesScore = ({ command, relative, ratio, peak, length, highBand }: Decision): number =>
+    command && relative !== undefined && ratio !== undefined && peak !== undefined && length !== undefined ? ruleScore(takesRule, { command, relative, ratio, peak, length, ...(highBand === undefined ? {} : { highBand }) }) - takesRule.accept + accept : -Infinity;
   const otherScores = other.map((c) =>
     c.h.map((d) => {
       if (withModel && d?.by === 'takes') return takesScore(d);
