@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --gain-db N --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --gain-db N --distractor-band wide|narrow --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -20,6 +20,7 @@
  * throughMsbc; needs Debian's sbc-tools). `--sensitivity strict|lenient`: the panel's "how sure
  * before acting" (sensitivityOptions). `--gain-db 6`: the microphone 6 dB louder (`--gain-db=-6`: softer) than
  * when the user enrolled — everything heard after enrolment, the room included, is scaled.
+ * `--distractor-band narrow`: the distractors over the 8 kHz headset band, as half the commands are.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -54,11 +55,19 @@ const { values } = parseArgs({
     sensitivity: { type: 'string', default: 'normal' },
     /** The microphone this many dB louder than at enrolment (negative: softer): all but the takes scaled. */
     'gain-db': { type: 'string', default: '0' },
+    /**
+     * The band the distractors are said over: "wide" (as the enrolment), or "narrow" — an 8 kHz
+     * headset link, where half the commands are tested too: nothing above 3.4 kHz arrives, so "candle"
+     * can only be told from "cancel" by what lies below (the hiss above is what tells them apart).
+     */
+    'distractor-band': { type: 'string', default: 'wide' },
   },
 });
 const gainDb = Number(values['gain-db']);
 if (!Number.isFinite(gainDb) || Math.abs(gainDb) > 30) throw new Error(`--gain-db: a number of dB within ±30, not ${values['gain-db']}`);
 const micGain = 10 ** (gainDb / 20);
+if (values['distractor-band'] !== 'wide' && values['distractor-band'] !== 'narrow') throw new Error(`--distractor-band: wide or narrow, not ${values['distractor-band']}`);
+const distractorBand = values['distractor-band'];
 if (values.mic !== 'none' && values.mic !== 'msbc') throw new Error(`--mic: none or msbc, not ${values.mic}`);
 const mic: { mic?: 'msbc' } = values.mic === 'msbc' ? { mic: 'msbc' } : {};
 const parsedSensitivity = sensitivitySchema.safeParse(values.sensitivity);
@@ -171,7 +180,7 @@ for (const [u, voice] of users.entries()) {
             }
           }
     for (const w of [...DISTRACTOR_WORDS, ...DISTRACTOR_SENTENCES]) {
-      const r = render({ text: w, voice, speed: 175, pitch: 50, ...mic, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
+      const r = render({ text: w, voice, speed: 175, pitch: 50, band: distractorBand, ...mic, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
       clips++;
       const bucket = NEAR.has(w) ? distractors.near : distractors.ordinary;
       const heard = listen(rec, r.samples, null);
@@ -205,10 +214,11 @@ const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Mat
 const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong, recovered: a.recovered + b.recovered }), { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 });
 const result = {
   users: users.length,
-  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
+  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175${distractorBand === 'narrow' ? ' over the 8 kHz headset band' : ''}${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
   mic: values.mic,
   sensitivity,
   gainDb,
+  distractorBand,
   grid: values.grid,
   speakers: values.speakers,
   model: model ? values.model : null,
