@@ -6,7 +6,8 @@
  *   npm run bench:voice-fit -- --dump /tmp/tune.json
  *
  * Logistic regression (Newton's method) of "this decision names the command that was
- * said" over [ln relative, ln ratio, ln peak, ln length, highBand × each command] (+ [ln p(command), ln p(other)]
+ * said" over [ln relative, ln ratio, ln peak, ln length, highBand × each command, no high band × each
+ * command] (+ [ln p(command), ln p(other)]
  * when the dump has the keyword model's opinions); then `accept` is the lowest score at
  * which at most 1 % of the distractor clips are accepted, and `unsure` the lowest at which
  * at most 5 % would be — "at most" with a margin: the share these clips show is an estimate,
@@ -37,6 +38,8 @@ interface Clip {
   user?: number;
   c: string;
   cond: string;
+  /** The band a distractor was said over (dumps from before it was recorded: wide). */
+  band?: 'wide' | 'narrow';
   h: (Decision | null)[];
 }
 /**
@@ -56,9 +59,9 @@ const ln = (x: number) => Math.log(Math.max(x, 1e-6));
 
 function features(d: Decision | null): number[] | null {
   if (!d || d.relative === undefined || d.ratio === undefined || d.peak === undefined || d.length === undefined) return null;
-  // The hiss missing, one column per command (its weight is the command's own); dumps from before it
-  // was measured hold none: 0, as over a narrowband link.
-  const f = [ln(d.relative), ln(d.ratio), ln(d.peak), ln(d.length), ...COMMANDS.map((c) => (c === d.command ? (d.highBand ?? 0) : 0))];
+  // The hiss missing, one column per command (its weight is the command's own), and one per command
+  // for a link that carries no high band (null; dumps from before it was measured hold none: 0).
+  const f = [ln(d.relative), ln(d.ratio), ln(d.peak), ln(d.length), ...COMMANDS.map((c) => (c === d.command ? (d.highBand ?? 0) : 0)), ...COMMANDS.map((c) => (c === d.command && d.highBand === null ? 1 : 0))];
   if (withModel) {
     // Decided by the takes' own rule (the model did not know the user's takes of the command: modelTrust).
     if (!d.model || d.by === 'takes') return null;
@@ -136,6 +139,8 @@ function simulate(accept: number, unsure: number, on: { clips: Clip[]; scores: n
   let wrong = 0;
   let dn = 0;
   let fa = 0;
+  /** Distractors and those accepted, per band they were said over. */
+  const byBand = new Map<string, { dn: number; fa: number }>();
   const perCondition = new Map<string, { n: number; ok: number }>();
   const perCommand = new Map<string, { n: number; ok: number }>();
   for (const [i, clip] of on.clips.entries()) {
@@ -165,14 +170,24 @@ function simulate(accept: number, unsure: number, on: { clips: Clip[]; scores: n
       }
     } else {
       dn++;
-      if (ss.some((s) => s >= accept)) fa++;
+      const b = byBand.get(clip.band ?? 'wide') ?? { dn: 0, fa: 0 };
+      byBand.set(clip.band ?? 'wide', b);
+      b.dn++;
+      if (ss.some((s) => s >= accept)) {
+        fa++;
+        b.fa++;
+      }
     }
   }
-  return { n, ok, asked, wrong, dn, fa, perCondition, perCommand };
+  return { n, ok, asked, wrong, dn, fa, byBand, perCondition, perCommand };
 }
 const confidence = Number(values.confidence);
 oneSidedZ(confidence); // a bad --confidence fails here, before the fit
-/** The lowest threshold at which the share of distractors accepted is, with the margin above, at most `maxFa` (that share only falls as the threshold rises). */
+/**
+ * The lowest threshold at which the share of distractors accepted is, with the margin above, at most
+ * `maxFa` (that share only falls as the threshold rises) — in each band the distractors were said over,
+ * so that a headset's narrowband link is held to the limit as a wideband one is.
+ */
 function lowest(maxFa: number): number {
   const candidates = [...new Set(scores.flat().filter(Number.isFinite))].sort((a, b) => a - b);
   let lo = 0;
@@ -180,7 +195,7 @@ function lowest(maxFa: number): number {
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     const r = simulate(candidates[mid] as number, -Infinity);
-    if (upperShare(r.fa, r.dn, confidence) <= maxFa) hi = mid;
+    if ([...r.byBand.values()].every((b) => upperShare(b.fa, b.dn, confidence) <= maxFa)) hi = mid;
     else lo = mid + 1;
   }
   return candidates[lo] ?? Infinity;
@@ -232,9 +247,10 @@ const r = simulate(accept, unsure);
 const round = (x: number) => Math.round(x * 10_000) / 10_000;
 const rule = {
   weights: raw.slice(0, 3).concat(raw[dims - 1] as number).map(round),
-  model: withModel ? raw.slice(4 + COMMANDS.length, 6 + COMMANDS.length).map(round) : [0, 0],
+  model: withModel ? raw.slice(4 + 2 * COMMANDS.length, 6 + 2 * COMMANDS.length).map(round) : [0, 0],
   length: round(raw[3] as number),
   highBand: Object.fromEntries(COMMANDS.map((c, i) => [c, round(raw[4 + i] as number)])),
+  noHighBand: Object.fromEntries(COMMANDS.map((c, i) => [c, round(raw[4 + COMMANDS.length + i] as number)])),
   perCommand: Object.fromEntries(COMMANDS.map((c, i) => [c, round(offsets[i] as number)])),
   accept: round(accept),
   unsure: round(unsure),
@@ -242,7 +258,7 @@ const rule = {
 console.log(`${X.length} decisions from ${clips.length} clips (${withModel ? 'with' : 'without'} the keyword model's opinions); commands accepted at the limit: ${accepted.fitted} fitted, ${accepted.searched} after the search`);
 console.log(`${withModel ? 'withModel' : 'templates'}: ${JSON.stringify(rule).replace(/"(\w+)":/g, '$1: ')}`);
 const pct = (a: number, b: number) => `${((100 * a) / Math.max(1, b)).toFixed(1)} %`;
-console.log(`on these clips: ${pct(r.ok, r.n)} correct, ${pct(r.asked, r.n)} asked again, ${r.wrong} wrong; ${pct(r.fa, r.dn)} of distractors accepted`);
+console.log(`on these clips: ${pct(r.ok, r.n)} correct, ${pct(r.asked, r.n)} asked again, ${r.wrong} wrong; ${pct(r.fa, r.dn)} of distractors accepted (${[...r.byBand].map(([b, v]) => `${b} ${pct(v.fa, v.dn)}`).join(', ')})`);
 for (const [cond, v] of r.perCondition) console.log(`  ${cond.padEnd(14)} ${pct(v.ok, v.n)}`);
 console.log(`  per command: ${[...r.perCommand].map(([c, v]) => `${c} ${pct(v.ok, v.n)}`).join(', ')}`);
 /**
@@ -250,13 +266,17 @@ console.log(`  per command: ${[...r.perCommand].map(([c, v]) => `${c} ${pct(v.ok
  * goes for a bound of 0.5 % ("strict") and 3 % ("lenient") — midway between the last distractor clip
  * let through and the first kept out — less its accept.
  */
-const distractorScores = clips.flatMap((c, i) => (c.kind === 'cmd' ? [] : [Math.max(...(scores[i] as number[]))])).sort((a, b) => b - a);
-const lineAt = (limit: number): number => {
-  let k = 0;
-  while (k < distractorScores.length && upperShare(k + 1, distractorScores.length, confidence) <= limit) k++;
-  if (k === 0) return (distractorScores[0] ?? 0) + 1e-3;
-  return k >= distractorScores.length ? -Infinity : ((distractorScores[k - 1] as number) + (distractorScores[k] as number)) / 2;
-};
+/** Per band: the line for that band's distractors; the rule's line is the highest (each band held to the limit). */
+const lineAt = (limit: number): number =>
+  Math.max(
+    ...[...new Set(clips.filter((c) => c.kind !== 'cmd').map((c) => c.band ?? 'wide'))].map((band) => {
+      const distractorScores = clips.flatMap((c, i) => (c.kind === 'cmd' || (c.band ?? 'wide') !== band ? [] : [Math.max(...(scores[i] as number[]))])).sort((a, b) => b - a);
+      let k = 0;
+      while (k < distractorScores.length && upperShare(k + 1, distractorScores.length, confidence) <= limit) k++;
+      if (k === 0) return (distractorScores[0] ?? 0) + 1e-3;
+      return k >= distractorScores.length ? -Infinity : ((distractorScores[k - 1] as number) + (distractorScores[k] as number)) / 2;
+    }),
+  );
 console.log(`sensitivity shifts (SENSITIVITY_SHIFT): strict (0.5 %) ${(lineAt(0.005) - accept).toFixed(3)}, lenient (3 %) ${(lineAt(0.03) - accept).toFixed(3)}`);
 if (values.eval) {
   const other = values.eval.split(',').flatMap(loadDump);

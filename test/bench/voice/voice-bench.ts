@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --gain-db N --distractor-band wide|narrow --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --gain-db N --distractor-band both|wide|narrow --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -20,7 +20,8 @@
  * throughMsbc; needs Debian's sbc-tools). `--sensitivity strict|lenient`: the panel's "how sure
  * before acting" (sensitivityOptions). `--gain-db 6`: the microphone 6 dB louder (`--gain-db=-6`: softer) than
  * when the user enrolled — everything heard after enrolment, the room included, is scaled.
- * `--distractor-band narrow`: the distractors over the 8 kHz headset band, as half the commands are.
+ * Distractors are said over both bands the commands are (wideband and the 8 kHz headset band; each
+ * band's false accepts reported apart); `--distractor-band wide|narrow`: only one.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -56,18 +57,21 @@ const { values } = parseArgs({
     /** The microphone this many dB louder than at enrolment (negative: softer): all but the takes scaled. */
     'gain-db': { type: 'string', default: '0' },
     /**
-     * The band the distractors are said over: "wide" (as the enrolment), or "narrow" — an 8 kHz
-     * headset link, where half the commands are tested too: nothing above 3.4 kHz arrives, so "candle"
-     * can only be told from "cancel" by what lies below (the hiss above is what tells them apart).
+     * The bands the distractors are said over: "both" (each distractor twice), "wide" (as the
+     * enrolment), or "narrow" — an 8 kHz headset link, where half the commands are tested too:
+     * nothing above 3.4 kHz arrives, so "candle" can be told from "cancel" only by what lies below (the
+     * hiss above is what tells them apart). Until session 17 the bench said them wideband only.
      */
-    'distractor-band': { type: 'string', default: 'wide' },
+    'distractor-band': { type: 'string', default: 'both' },
   },
 });
 const gainDb = Number(values['gain-db']);
 if (!Number.isFinite(gainDb) || Math.abs(gainDb) > 30) throw new Error(`--gain-db: a number of dB within ±30, not ${values['gain-db']}`);
 const micGain = 10 ** (gainDb / 20);
-if (values['distractor-band'] !== 'wide' && values['distractor-band'] !== 'narrow') throw new Error(`--distractor-band: wide or narrow, not ${values['distractor-band']}`);
+if (!['both', 'wide', 'narrow'].includes(values['distractor-band'])) throw new Error(`--distractor-band: both, wide or narrow, not ${values['distractor-band']}`);
 const distractorBand = values['distractor-band'];
+const distractorBands = distractorBand === 'both' ? (['wide', 'narrow'] as const) : ([distractorBand] as ('wide' | 'narrow')[]);
+const byBand = new Map(distractorBands.map((b) => [b, { n: 0, fa: 0 }]));
 if (values.mic !== 'none' && values.mic !== 'msbc') throw new Error(`--mic: none or msbc, not ${values.mic}`);
 const mic: { mic?: 'msbc' } = values.mic === 'msbc' ? { mic: 'msbc' } : {};
 const parsedSensitivity = sensitivitySchema.safeParse(values.sensitivity);
@@ -180,18 +184,24 @@ for (const [u, voice] of users.entries()) {
             }
           }
     for (const w of [...DISTRACTOR_WORDS, ...DISTRACTOR_SENTENCES]) {
-      const r = render({ text: w, voice, speed: 175, pitch: 50, band: distractorBand, ...mic, ...(noise ? { noise: { ...noise, seed: clips } } : {}) });
-      clips++;
-      const bucket = NEAR.has(w) ? distractors.near : distractors.ordinary;
-      const heard = listen(rec, r.samples, null);
-      if (process.env['VOICE_DUMP']) DUMP.push({ kind: NEAR.has(w) ? 'near' : 'ord', user: u, c: w, cond: name, h: heard.map((x) => x.decision) });
-      bucket.n++;
-      cond.dn++;
-      if (heard.some((h) => h.decision?.decision === 'accept')) {
-        bucket.fa++;
-        cond.fa++;
-        if (faExamples.length < 40) faExamples.push(`${voice} ${name}: "${w}" → ${heard.find((h) => h.decision?.decision === 'accept')?.decision?.decision === 'accept' ? (heard.find((h) => h.decision?.decision === 'accept')!.decision as { command: string }).command : '?'}`);
-      } else if (heard.some((h) => h.decision?.decision === 'unsure')) bucket.unsure++;
+      // Wideband with the noise it always had; over the headset band with other noise.
+      const seed = clips++;
+      for (const band of distractorBands) {
+        const r = render({ text: w, voice, speed: 175, pitch: 50, band, ...mic, ...(noise ? { noise: { ...noise, seed: band === 'wide' ? seed : seed + 500_000 } } : {}) });
+        const bucket = NEAR.has(w) ? distractors.near : distractors.ordinary;
+        const heard = listen(rec, r.samples, null);
+        if (process.env['VOICE_DUMP']) DUMP.push({ kind: NEAR.has(w) ? 'near' : 'ord', user: u, c: w, cond: name, band, h: heard.map((x) => x.decision) });
+        bucket.n++;
+        cond.dn++;
+        const b = byBand.get(band) as { n: number; fa: number };
+        b.n++;
+        if (heard.some((h) => h.decision?.decision === 'accept')) {
+          bucket.fa++;
+          cond.fa++;
+          b.fa++;
+          if (faExamples.length < 40) faExamples.push(`${voice} ${name}${band === 'narrow' ? ' (8 kHz)' : ''}: "${w}" → ${heard.find((h) => h.decision?.decision === 'accept')?.decision?.decision === 'accept' ? (heard.find((h) => h.decision?.decision === 'accept')!.decision as { command: string }).command : '?'}`);
+        } else if (heard.some((h) => h.decision?.decision === 'unsure')) bucket.unsure++;
+      }
     }
   }
   for (const kind of ['white', 'pink', 'brown', 'babble'] as const)
@@ -214,7 +224,7 @@ const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Mat
 const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong, recovered: a.recovered + b.recovered }), { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 });
 const result = {
   users: users.length,
-  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175${distractorBand === 'narrow' ? ' over the 8 kHz headset band' : ''}${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
+  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175, ${distractorBand === 'both' ? 'wideband and over the 8 kHz headset band' : distractorBand === 'narrow' ? 'over the 8 kHz headset band' : 'wideband'}${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
   mic: values.mic,
   sensitivity,
   gainDb,
@@ -230,6 +240,7 @@ const result = {
     nearHomophonesPct: pct(distractors.near.fa, distractors.near.n),
     ordinaryPct: pct(distractors.ordinary.fa, distractors.ordinary.n),
     noiseOnlyPct: pct(distractors.noise.fa, distractors.noise.n),
+    byBandPct: Object.fromEntries([...byBand].map(([b, v]) => [b, pct(v.fa, v.n)])),
     counts: distractors,
     examples: faExamples,
   },
@@ -244,6 +255,7 @@ line('  correct within one "say again?"', `${result.commands.correctWithinOneSay
 for (const [c, v] of Object.entries(result.perCommand)) line(`  ${c}`, `${v.correctPct}% correct, ${v.unsurePct}% unsure, ${v.wrongPct}% wrong`);
 for (const [c, v] of Object.entries(result.perCondition)) line(`  ${c}`, `${v.correctPct}% correct (${v.correctWithinOneSayAgainPct}% with one say-again), ${v.unsurePct}% unsure; distractor FA ${v.distractorFalseAcceptPct}%`);
 line('false accepts: all distractors', `${result.falseAccepts.allDistractorsPct}% (target ≤ 1%)`);
+for (const [b, v] of byBand) line(`  said ${b === 'wide' ? 'wideband' : 'over the 8 kHz band'}`, `${pct(v.fa, v.n)}% (${v.fa} of ${v.n})`);
 line('  near-homophones', `${result.falseAccepts.nearHomophonesPct}%`);
 line('  ordinary words and sentences', `${result.falseAccepts.ordinaryPct}%`);
 line('  noise alone', `${result.falseAccepts.noiseOnlyPct}%`);
