@@ -87,9 +87,9 @@ export interface ScoreRule {
   model: readonly [number, number];
   length: number;
   /**
-   * Per command, times the hiss the utterance lacks (missingHiss: 0 when it has all its takes have, or
-   * the link carries no high band) — per command because how much that tells depends on the word: all
-   * of "cancel" against "candle", little of "repeat", whose hiss is a faint burst the room may drown.
+   * Per command, times the hiss the utterance lacks (missingHiss: 0 when it has all its takes have) —
+   * per command because how much that tells depends on the word: all of "cancel" against "candle",
+   * little of "repeat", whose hiss is a faint burst the room may drown.
    */
   highBand: Readonly<Record<VoiceCommand, number>>;
   /**
