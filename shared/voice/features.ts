@@ -206,6 +206,11 @@ export function melPowersOfMix(a: Spectra, b: Spectra, gain: number): Float64Arr
   return mels;
 }
 
+/** FFT bins of the features' band and of the band above it where a hiss lies (bandPowers). */
+const binOf = (hz: number) => Math.round((hz * NFFT) / SAMPLE_RATE);
+const MID_BINS = [binOf(LOW_HZ), binOf(HIGH_HZ)] as const;
+const HIGH_BINS = [binOf(4_000), binOf(7_500)] as const;
+
 /**
  * Each frame's power in the features' band (300–3,400 Hz) and above it (4,000–7,500 Hz), where a
  * hiss — "s", "z", "sh" — has most of its power and the vowels little: the recognizer's features
@@ -233,10 +238,6 @@ export function bandPowers(a: Spectra, mix?: { b: Spectra; gain: number }): { mi
   }
   return { mid, high };
 }
-const binOf = (hz: number) => Math.round((hz * NFFT) / SAMPLE_RATE);
-const MID_BINS = [binOf(LOW_HZ), binOf(HIGH_HZ)] as const;
-const HIGH_BINS = [binOf(4_000), binOf(7_500)] as const;
-
 /**
  * Features from mel powers (the input is not changed, so a take's powers can be kept and reused).
  * `span`, if given, is set to the frames kept (from…to of the input: the speech, its quiet edges trimmed).
