@@ -195,15 +195,20 @@ export function melPowersOfMix(a: Spectra, b: Spectra, gain: number): Float64Arr
   const power = new Float64Array(BINS);
   const mels: Float64Array[] = [];
   for (let f = 0; f < a.frames; f++) {
-    const at = f * BINS;
-    for (let k = 0; k < BINS; k++) {
-      const re = (a.re[at + k] as number) + gain * (b.re[at + k] as number);
-      const im = (a.im[at + k] as number) + gain * (b.im[at + k] as number);
-      power[k] = re * re + im * im;
-    }
+    powerOf(a, { b, gain }, f, 0, BINS - 1, power);
     mels.push(melsOf(power));
   }
   return mels;
+}
+
+/** Into `power`: bins `from`…`to` of frame `f`'s power spectrum, of `a` or of `a + mix.gain · mix.b`. */
+function powerOf(a: Spectra, mix: { b: Spectra; gain: number } | undefined, f: number, from: number, to: number, power: Float64Array): void {
+  const at = f * BINS;
+  for (let k = from; k <= to; k++) {
+    const re = mix ? (a.re[at + k] as number) + mix.gain * (mix.b.re[at + k] as number) : (a.re[at + k] as number);
+    const im = mix ? (a.im[at + k] as number) + mix.gain * (mix.b.im[at + k] as number) : (a.im[at + k] as number);
+    power[k] = re * re + im * im;
+  }
 }
 
 /** FFT bins of the features' band and of the band above it where a hiss lies (bandPowers). */
@@ -221,20 +226,11 @@ export function bandPowers(a: Spectra, mix?: { b: Spectra; gain: number }): { mi
   if (mix && mix.b.frames < a.frames) throw new Error('bandPowers: the second signal is shorter than the first');
   const mid = new Float64Array(a.frames);
   const high = new Float64Array(a.frames);
-  const g = mix?.gain ?? 0;
+  const power = new Float64Array(BINS);
   for (let f = 0; f < a.frames; f++) {
-    const at = f * BINS;
-    let m = 0;
-    let h = 0;
-    for (let k = MID_BINS[0]; k <= HIGH_BINS[1]; k++) {
-      if (k > MID_BINS[1] && k < HIGH_BINS[0]) continue;
-      const re = (a.re[at + k] as number) + (mix ? g * (mix.b.re[at + k] as number) : 0);
-      const im = (a.im[at + k] as number) + (mix ? g * (mix.b.im[at + k] as number) : 0);
-      if (k <= MID_BINS[1]) m += re * re + im * im;
-      else h += re * re + im * im;
-    }
-    mid[f] = m;
-    high[f] = h;
+    powerOf(a, mix, f, MID_BINS[0], HIGH_BINS[1], power);
+    for (let k = MID_BINS[0]; k <= MID_BINS[1]; k++) mid[f] = (mid[f] as number) + (power[k] as number);
+    for (let k = HIGH_BINS[0]; k <= HIGH_BINS[1]; k++) high[f] = (high[f] as number) + (power[k] as number);
   }
   return { mid, high };
 }

@@ -500,7 +500,7 @@ type Bands = ReturnType<typeof bandPowers>;
 const QUIET = { mid: 0, high: 0 };
 
 /** Frames `from`…`to` − 1 of both bands. */
-function frames(b: Bands, from: number, to: number): Bands {
+function within(b: Bands, from: number, to: number): Bands {
   return { mid: b.mid.subarray(from, to), high: b.high.subarray(from, to) };
 }
 
@@ -615,14 +615,22 @@ export class CommandRecognizer {
     const bed = room ? this.bedOf(noise) : undefined;
     const { templates, spread, peaks, frames } = this.templatesFor(speechPower, bed, room);
     const per = new Map<VoiceCommand, number[]>();
-    const nearest = new Map<VoiceCommand, { d: number; f: Features }>();
-    for (const t of templates) {
+    /** Per command, its nearest take (index into templates). */
+    const nearest = new Map<VoiceCommand, { d: number; i: number }>();
+    for (const [i, t] of templates.entries()) {
       const list = per.get(t.command) ?? [];
       const d = dtw(f, t.f, this.o.band, this.o.endSlack);
       list.push(d);
       per.set(t.command, list);
-      if (d < (nearest.get(t.command)?.d ?? Infinity)) nearest.set(t.command, { d, f: t.f });
+      if (d < (nearest.get(t.command)?.d ?? Infinity)) nearest.set(t.command, { d, i });
     }
+    // The full alignment of a take (its path: worst stretch, the part of the take used), each at most once.
+    const alignments = new Map<number, ReturnType<typeof dtwAlignment>>();
+    const alignment = (i: number) => {
+      let a = alignments.get(i);
+      if (!a) alignments.set(i, (a = dtwAlignment(f, (templates[i] as Templates['templates'][number]).f, this.o.band, 8, this.o.endSlack)));
+      return a;
+    };
     // Per command: the mean of its two nearest takes (one lucky match is not enough).
     const scores = [...per]
       .filter(([c]) => this.enrolled.includes(c))
@@ -637,14 +645,14 @@ export class CommandRecognizer {
     const relative = best.d / (spread.get(best.command) ?? 1);
     const ratio = best.d / runnerUp;
     // The worst stretch against the closest take of the winning command, relative to the user's own.
-    const worst = dtwPeak(f, (nearest.get(best.command) as { f: Features }).f, this.o.band, 8, this.o.endSlack);
+    const worst = alignment((nearest.get(best.command) as { i: number }).i).peak;
     const peak = worst / (peaks.get(best.command) ?? 1);
     const model = this.model ? modelOpinion(this.model, keywordFeaturesFromMels(mels), best.command) : undefined;
     const takesModel = this.takesOpinion.get(best.command);
     const by = model && this.modelKnows(takesModel) ? 'model' : 'takes';
     // How long the utterance is against the user's takes of that command ("acknowledgement" runs on).
     const length = f.length / (frames.get(best.command) ?? f.length);
-    const highBand = this.missingHiss(best.command, { utterance, f, span }, templates, speechPower, bed && room && heardRoom ? { bed, room: meanBands(bandPowers(spectra(noise))) } : undefined);
+    const highBand = this.missingHiss(best.command, { utterance, span }, templates, alignment, speechPower, bed && room && heardRoom ? { bed, room: meanBands(bandPowers(spectra(noise))) } : undefined);
     const rule = by === 'model' ? this.o.withModel : this.o.templates;
     const score = ruleScore(rule, { command: best.command, relative, ratio, peak, length, highBand, ...(by === 'model' && model ? { model } : {}) });
     const opinions = { by, ...(model ? { model } : {}), ...(takesModel ? { takesModel } : {}) } as const;
@@ -735,10 +743,10 @@ export class CommandRecognizer {
    * takes mixed with it at the utterance's level (`room.bed`, as templatesFor mixes them) — and with
    * the room's power taken off. null when the utterance or a take carries no high band (a narrowband link).
    */
-  private missingHiss(command: VoiceCommand, said: { utterance: Float32Array; f: Features; span: { from: number; to: number } }, templates: Templates['templates'], speechPower: number, room?: { bed: Spectra; room: { mid: number; high: number } }): number | null {
+  private missingHiss(command: VoiceCommand, said: { utterance: Float32Array; span: { from: number; to: number } }, templates: Templates['templates'], alignment: (take: number) => { from: number; end: number }, speechPower: number, room?: { bed: Spectra; room: { mid: number; high: number } }): number | null {
     const all = bandPowers(spectra(said.utterance));
     if (!carriesHighBand(all)) return null;
-    const heard = frames(all, said.span.from, said.span.to + 1);
+    const heard = within(all, said.span.from, said.span.to + 1);
     const shares: number[] = [];
     for (const [i, t] of this.takes.entries()) {
       if (t.command !== command) continue;
@@ -750,8 +758,8 @@ export class CommandRecognizer {
       // head crammed into the word's first frame (in noise the VAD may begin a word after its soft first
       // sound — the "s" of "snooze" in white noise — or end it before its last).
       const template = templates[i] as Templates['templates'][number];
-      const part = dtwAlignment(said.f, template.f, this.o.band, 8, this.o.endSlack);
-      shares.push(hissShare(frames(bands, template.from + part.from, template.from + part.end), room ? { mid: room.room.mid * gain * gain, high: room.room.high * gain * gain } : QUIET));
+      const part = alignment(i);
+      shares.push(hissShare(within(bands, template.from + part.from, template.from + part.end), room ? { mid: room.room.mid * gain * gain, high: room.room.high * gain * gain } : QUIET));
     }
     const theirs = median(shares);
     return theirs === undefined ? null : Math.max(0, theirs - hissShare(heard, room?.room ?? QUIET));
