@@ -70,7 +70,7 @@ interface AccentVoice {
 }
 
 /** The voices (festival's names) and their Debian packages. */
-export const ACCENT_VOICES: Record<string, AccentVoice & { language: string; speaker: 'woman' | 'man'; apt: string }> = {
+export const ACCENT_VOICES: Record<string, AccentVoice & { language: string; speaker: 'woman' | 'man' | 'boy'; apt: string }> = {
   lp_diphone: { phones: ITALIAN, pause: '#', epenthesis: 'e', pitch: 2.0, stressed: italianStress, language: 'Italian', speaker: 'woman', apt: 'festvox-italp16k' },
   pc_diphone: { phones: ITALIAN, pause: '#', epenthesis: 'e', pitch: 1.1, stressed: italianStress, language: 'Italian', speaker: 'man', apt: 'festvox-itapc16k' },
   suo_fi_lj_diphone: { phones: FINNISH, pause: '#', epenthesis: 'i', pitch: 1.9, language: 'Finnish', speaker: 'woman', apt: 'festvox-suopuhe-lj' },
@@ -78,6 +78,7 @@ export const ACCENT_VOICES: Record<string, AccentVoice & { language: string; spe
   czech_dita: { phones: CZECH, pause: '#', epenthesis: 'e', pitch: 1.9, language: 'Czech', speaker: 'woman', apt: 'festvox-czech-dita' },
   czech_machac: { phones: CZECH, pause: '#', epenthesis: 'e', pitch: 1.0, language: 'Czech', speaker: 'man', apt: 'festvox-czech-machac' },
   czech_ph: { phones: CZECH, pause: '#', epenthesis: 'e', pitch: 1.0, language: 'Czech', speaker: 'man', apt: 'festvox-czech-ph' },
+  czech_krb: { phones: CZECH, pause: '#', epenthesis: 'e', pitch: 2.3, language: 'Czech', speaker: 'boy', apt: 'festvox-czech-krb' },
   hindi_NSK_diphone: { phones: HINDI, pause: 'pau', epenthesis: 'a', pitch: 1.2, language: 'Hindi', speaker: 'man', apt: 'festvox-hi-nsk' },
 };
 

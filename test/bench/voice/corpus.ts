@@ -43,6 +43,7 @@ export const PEOPLE = {
   'people-tune': ['flite:rms', 'flite:kal16', 'festival:ked_diphone', 'festival:kal_diphone'],
   accents: ['accent:czech_dita', 'accent:hy_fi_mv_diphone', 'accent:hindi_NSK_diphone'],
   'accents-tune': ['accent:lp_diphone', 'accent:pc_diphone', 'accent:suo_fi_lj_diphone', 'accent:czech_machac', 'accent:czech_ph'],
+  'accents-check': ['accent:czech_krb'],
 } as const;
 
 /** A voice of another engine than espeak-ng (`flite:<voice>`, `festival:<voice>`, `accent:<voice>`), or null for espeak's. */

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune --mic msbc --sensitivity strict|normal|lenient --gain-db N --distractor-band both|wide|narrow --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune|accents-check --mic msbc --sensitivity strict|normal|lenient --gain-db N --distractor-band both|wide|narrow --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -84,7 +84,8 @@ const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } :
  * "people" speakers are voices made from recordings of real people (flite, festival: other
  * engines than the training's espeak-ng), reported beside the test speakers; "people-tune" are
  * three more such voices, where a rule meant for them may be chosen; "accents" are real people
- * of other languages (a Czech woman, a Finnish man, a Hindi man) saying English with their accent.
+ * of other languages (a Czech woman, a Finnish man, a Hindi man) saying English with their accent;
+ * "accents-check" a Czech boy (added in session 18, after every rule was chosen: a voice nothing has seen).
  * "test" speakers are the ones reported; "tune" speakers are other voice variants, used only to
  * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves;
  * "check" speakers confirm a choice that looked at the test speakers more than once; "hard"
