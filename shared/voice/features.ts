@@ -26,7 +26,18 @@ const SPECTRAL_FLOOR = 0.5;
  * better at looser false-accept rates).
  */
 const DYNAMIC_RANGE_DB = 65;
-const TRIM_DB = 25;
+/**
+ * The speech's quiet edges — more than this below its loudest frame (in the features' band, after the
+ * noise is taken off) — are trimmed before the comparison. At 25 dB (until session 18) the cut fell
+ * where a soft first or last sound lives: the "s" of "snooze" lies 20–35 dB under its vowel in
+ * 300–3,400 Hz, so it was kept in one take and cut from another said a little higher (a voice made
+ * from a woman's recordings: her "snooze" refused 6 of 8 times in a quiet room). Chosen on the tune,
+ * people-tune and accents-tune speakers (`npm run bench:voice-fit`, commands at the limit, model's
+ * rule / takes' rule, each refitted): 25 dB 2,679 / 3,695, 35 dB 2,689 / 3,736, 45 dB 2,696 / 3,753,
+ * 55 dB 2,696 / 3,740. What it also keeps: a stretch of quiet 33–45 dB down around a word (a breath,
+ * or, in two of the bench's accented voices, the studio between diphones) — compared as speech.
+ */
+const TRIM_DB = 45;
 
 const hamming = Float64Array.from({ length: FRAME }, (_, i) => 0.54 - 0.46 * Math.cos((2 * Math.PI * i) / (FRAME - 1)));
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../electron/speech/engine';
-import { bandPowers, meanMelPower, melPowers, melPowersOfMix, mfcc, SAMPLE_RATE, spectra } from '../../shared/voice/features';
+import { bandPowers, HOP, meanMelPower, melPowers, melPowersOfMix, mfcc, mfccFromMels, SAMPLE_RATE, spectra } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, dtw, dtwBoth, dtwPeak, encodePcm, enrolmentSchema, NOISY_TAKE_SNR_DB, RECOGNIZER_DEFAULTS, sensitivityOptions, bandPower } from '../../shared/voice/recognizer';
 import { Vad, voicedFrames, type VadOptions } from '../../shared/voice/vad';
@@ -25,6 +25,9 @@ if (festivalMissing && process.env['CI']) throw new Error(`CI must have it: ${fe
 
 const accentMissing = festivalMissing ?? (existsSync('/usr/share/festival/voices/italian/lp_diphone') ? null : 'an Italian festival voice is needed (apt-get install festvox-italp16k)');
 if (accentMissing && process.env['CI']) throw new Error(`CI must have it: ${accentMissing}`);
+
+const fliteMissing = findExecutable('flite') ? null : 'flite is needed (apt-get install flite)';
+if (fliteMissing && process.env['CI']) throw new Error(`CI must have it: ${fliteMissing}`);
 
 const msbcMissing = missing ?? (findExecutable('sbcenc') && findExecutable('sbcdec') ? null : "BlueZ's mSBC codec tools are needed (apt-get install sbc-tools)");
 if (msbcMissing && process.env['CI']) throw new Error(`CI must have them: ${msbcMissing}`);
@@ -365,6 +368,33 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
       const near = heard('revolve', seed);
       expect(near.open.peak!).toBeGreaterThan(said.open.peak! * 1.3);
       expect(near.open.decision).not.toBe('accept');
+    }
+  });
+
+  it.skipIf(festivalMissing !== null)(`a soft first sound is compared, not trimmed away: the "s" of "snooze" in a voice made from a man's recordings (festival's kal), 20–30 dB under its vowel, starts every take's features${festivalMissing ? ` (skipped: ${festivalMissing})` : ''}`, () => {
+    // The takes begin 100 ms before the speech (espeakEnrolment). Trimmed at 25 dB under the loudest
+    // frame, as until session 18, one take began 50 ms into its "s", the others at its start.
+    const { takes } = espeakEnrolment('festival:kal_diphone', ['snooze']);
+    expect(takes).toHaveLength(3);
+    for (const take of takes) {
+      const span = { from: 0, to: 0 };
+      mfccFromMels(melPowers(decodePcm(take.pcm)), undefined, span);
+      expect(span.from * HOP).toBeGreaterThanOrEqual(1_600 - 2 * HOP);
+      expect(span.from * HOP).toBeLessThanOrEqual(1_600);
+    }
+  });
+
+  it.skipIf(missing !== null || fliteMissing !== null)(`a woman's voice made from her recordings (flite's slt) says "snooze" higher than she enrolled it, in a quiet room: recognised — its "s" kept in every take and in the word alike${fliteMissing ? ` (skipped: ${fliteMissing})` : ''}`, () => {
+    // With the trim at 25 dB the "s" (20–30 dB under the vowel here) was kept in some takes and cut from
+    // the word said 100 cents higher: both refused (session 17's bench, the people set). Over an 8 kHz
+    // link the "s" loses what the band's edge takes from it and the word is refused still, as it was.
+    const rec = new CommandRecognizer(enrol('flite:slt'));
+    for (const speed of [150, 200]) {
+      const r = render({ text: 'snooze', voice: 'flite:slt', speed, pitch: 60 });
+      const [s] = segments(r.samples);
+      const d = rec.classify(s!.samples);
+      expect(d.decision === 'reject' ? null : d.command, String(speed)).toBe('snooze');
+      expect(d.decision, String(speed)).toBe('accept');
     }
   });
 
