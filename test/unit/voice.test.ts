@@ -373,7 +373,7 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
 
   it.skipIf(festivalMissing !== null)(`a soft first sound is compared, not trimmed away: the "s" of "snooze" in a voice made from a man's recordings (festival's kal), 20–30 dB under its vowel, starts every take's features${festivalMissing ? ` (skipped: ${festivalMissing})` : ''}`, () => {
     // The takes begin 100 ms before the speech (espeakEnrolment). Trimmed at 25 dB under the loudest
-    // frame, as until session 18, one take began 50 ms into its "s", the others at its start.
+    // frame, as until session 18, one take began 30 ms into its "s", the others at its start.
     const { takes } = espeakEnrolment('festival:kal_diphone', ['snooze']);
     expect(takes).toHaveLength(3);
     for (const take of takes) {
@@ -385,7 +385,7 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
   });
 
   it.skipIf(missing !== null || fliteMissing !== null)(`a woman's voice made from her recordings (flite's slt) says "snooze" higher than she enrolled it, in a quiet room: recognised — its "s" kept in every take and in the word alike${fliteMissing ? ` (skipped: ${fliteMissing})` : ''}`, () => {
-    // With the trim at 25 dB the "s" (20–30 dB under the vowel here) was kept in some takes and cut from
+    // With the trim at 25 dB the "s" (21–33 dB under the vowel here) was kept in some takes and cut from
     // the word said 100 cents higher: both refused (session 17's bench, the people set). Over an 8 kHz
     // link the "s" loses what the band's edge takes from it and the word is refused still, as it was.
     const rec = new CommandRecognizer(enrol('flite:slt'));

@@ -85,7 +85,7 @@ const GRID = values.grid === 'far' ? { speeds: [140, 210], pitches: [35, 65] } :
  * engines than the training's espeak-ng), reported beside the test speakers; "people-tune" are
  * three more such voices, where a rule meant for them may be chosen; "accents" are real people
  * of other languages (a Czech woman, a Finnish man, a Hindi man) saying English with their accent;
- * "accents-check" a Czech boy (added in session 18, after every rule was chosen: a voice nothing has seen).
+ * "accents-check" a Czech boy (added in session 18, after every rule was chosen: no choice is made on it).
  * "test" speakers are the ones reported; "tune" speakers are other voice variants, used only to
  * choose the recognizer's thresholds, so the reported numbers are not tuned on themselves;
  * "check" speakers confirm a choice that looked at the test speakers more than once; "hard"
