@@ -1,5 +1,5 @@
 /**
- * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune|accents-check --mic msbc --sensitivity strict|normal|lenient --gain-db N --distractor-band both|wide|narrow --out bench/results/voice.json]`:
+ * `npm run bench:voice [-- --users N --speakers test|tune|check|hard|people|people-tune|accents|accents-tune|accents-check --mic msbc --sensitivity strict|normal|lenient --gain-db N --rooms default|quiet --distractor-band both|wide|narrow --out bench/results/voice.json]`:
  * the voice-command recognizer on a corpus generated here (espeak-ng voices and variants as users,
  * or with `--speakers people` / `people-tune` flite's and festival's voices made from recordings of
  * real people, with `--speakers accents` people who speak other languages saying English with
@@ -34,13 +34,26 @@ import { loadKeywordModel, SHIPPED_MODEL } from './keyword-model';
 import { checkEngineVoices, DISTRACTOR_SENTENCES, DISTRACTOR_WORDS, espeakEnrolment, noiseOnly, PEOPLE, render, SPEAKER_VARIANTS, throughMsbc, VOICES, type RenderSpec } from './corpus';
 
 const NEAR = new Set(['knowledge', 'college', 'acknowledgement', 'snow', 'sneeze', 'snooker', 'resort', 'result', 'revolve', 'report', 'repeal', 'rebuild', 'council', 'candle', 'castle']);
-const NOISES: { name: string; noise?: RenderSpec['noise'] }[] = [
-  { name: 'clean' },
-  { name: 'pink 20 dB', noise: { kind: 'pink', snrDb: 20 } },
-  { name: 'pink 10 dB', noise: { kind: 'pink', snrDb: 10 } },
-  { name: 'babble 15 dB', noise: { kind: 'babble', snrDb: 15 } },
-  { name: 'white 10 dB', noise: { kind: 'white', snrDb: 10 } },
-];
+/** The rooms commands and distractors are said in (`--rooms`): the reported set, or quiet ones. */
+const ROOMS: Record<string, { name: string; noise?: RenderSpec['noise'] }[]> = {
+  default: [
+    { name: 'clean' },
+    { name: 'pink 20 dB', noise: { kind: 'pink', snrDb: 20 } },
+    { name: 'pink 10 dB', noise: { kind: 'pink', snrDb: 10 } },
+    { name: 'babble 15 dB', noise: { kind: 'babble', snrDb: 15 } },
+    { name: 'white 10 dB', noise: { kind: 'white', snrDb: 10 } },
+  ],
+  /**
+   * A quiet office: a room 25–40 dB under the speech, between the default set's "clean" (digital
+   * silence) and its quietest noise (20 dB) — where the features' edge line (TRIM_DB, 45 dB under
+   * the word's loudest) meets the room's own frames around a word.
+   */
+  quiet: [
+    { name: 'pink 30 dB', noise: { kind: 'pink', snrDb: 30 } },
+    { name: 'pink 40 dB', noise: { kind: 'pink', snrDb: 40 } },
+    { name: 'white 30 dB', noise: { kind: 'white', snrDb: 30 } },
+  ],
+};
 
 const { values } = parseArgs({
   options: {
@@ -56,6 +69,8 @@ const { values } = parseArgs({
     sensitivity: { type: 'string', default: 'normal' },
     /** The microphone this many dB louder than at enrolment (negative: softer): all but the takes scaled. */
     'gain-db': { type: 'string', default: '0' },
+    /** "default" (clean, pink 20/10, babble 15, white 10 dB) or "quiet" (pink 30/40, white 30 dB). */
+    rooms: { type: 'string', default: 'default' },
     /**
      * The bands the distractors are said over: "both" (each distractor twice), "wide" (as the
      * enrolment), or "narrow" — an 8 kHz headset link, where half the commands are tested too:
@@ -65,6 +80,8 @@ const { values } = parseArgs({
     'distractor-band': { type: 'string', default: 'both' },
   },
 });
+const NOISES = ROOMS[values.rooms];
+if (!NOISES) throw new Error(`--rooms: ${Object.keys(ROOMS).join(' or ')}, not ${values.rooms}`);
 const gainDb = Number(values['gain-db']);
 if (!Number.isFinite(gainDb) || Math.abs(gainDb) > 30) throw new Error(`--gain-db: a number of dB within ±30, not ${values['gain-db']}`);
 const micGain = 10 ** (gainDb / 20);
