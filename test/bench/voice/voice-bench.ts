@@ -242,7 +242,7 @@ const q = (p: number) => Math.round(latencies[Math.min(latencies.length - 1, Mat
 const total = [...perCommand.values()].reduce((a, b) => ({ n: a.n + b.n, ok: a.ok + b.ok, unsure: a.unsure + b.unsure, wrong: a.wrong + b.wrong, recovered: a.recovered + b.recovered }), { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0 });
 const result = {
   users: users.length,
-  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} noise conditions; distractors at speed 175, ${distractorBand === 'both' ? 'wideband and over the 8 kHz headset band' : distractorBand === 'narrow' ? 'over the 8 kHz headset band' : 'wideband'}${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
+  protocol: `per user (an espeak-ng voice + variant, or a flite/festival voice made from recordings of a person): enrol on 3 clean wideband takes per command (speeds 160/175/190, pitches 50/45/55); test on speeds ${GRID.speeds.join('/')} × pitches ${GRID.pitches.join('/')} × wideband/8 kHz headset band × ${NOISES.length} rooms (${values.rooms}: ${NOISES.map((r) => r.name).join(', ')}); distractors at speed 175, ${distractorBand === 'both' ? 'wideband and over the 8 kHz headset band' : distractorBand === 'narrow' ? 'over the 8 kHz headset band' : 'wideband'}${mic.mic ? '; everything (takes, commands, distractors, noise alone) over a headset link through the mSBC codec' : ''}`,
   mic: values.mic,
   sensitivity,
   gainDb,
