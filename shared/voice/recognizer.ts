@@ -326,24 +326,11 @@ export function dtw(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, s
 }
 
 /**
- * The worst short stretch of an alignment: DTW's best path, then the highest mean local
- * cost over any `window` consecutive steps. A near-miss word ("revolve" for "resolve",
- * "candle" for "cancel") matches well on average but badly at the one sound that
- * differs; a command said faster or lower differs a little everywhere. So this tells
- * them apart where the average distance cannot.
- */
-export function dtwPeak(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, window = 8, slack = RECOGNIZER_DEFAULTS.endSlack): number {
-  return dtwBoth(a, b, band, window, slack).peak;
-}
-
-/** dtw and dtwPeak of one pair from one alignment (the same numbers as each alone; half the work). */
-export function dtwBoth(a: Features, b: Features, band = RECOGNIZER_DEFAULTS.band, window = 8, slack = RECOGNIZER_DEFAULTS.endSlack): { distance: number; peak: number } {
-  const { distance, peak } = dtwAlignment(a, b, band, window, slack);
-  return { distance, peak };
-}
-
-/**
- * dtwBoth, and which of the take's frames the alignment gave to the utterance: from `from` (the take's
+ * DTW's distance (dtw) and, from its best path, the worst short stretch: the highest mean local cost
+ * over any `window` consecutive steps. A near-miss word ("revolve" for "resolve", "candle" for
+ * "cancel") matches well on average but badly at the one sound that differs; a command said faster or
+ * lower differs a little everywhere. So the stretch tells them apart where the average distance
+ * cannot. Also which of the take's frames the alignment gave to the utterance: from `from` (the take's
  * frames before it all went to the utterance's first frame) to before `end` (the tail left over:
  * alignmentEnd).
  */
@@ -551,8 +538,10 @@ interface Take {
   /** The room the take was said in, per mel band (ownRoom). */
   room: Float64Array;
   mels: Float64Array[];
-  /** Its frames' spectra, once there is noise to mix in (templatesFor). */
+  /** Its frames' spectra, once there is noise to mix in (templatesFor) or a hiss to measure (missingHiss). */
   spectra?: Spectra;
+  /** Its band powers as recorded (missingHiss in a quiet room), once measured. */
+  bands?: Bands;
 }
 
 export class CommandRecognizer {
@@ -752,7 +741,7 @@ export class CommandRecognizer {
       if (t.command !== command) continue;
       t.spectra ??= spectra(t.audio);
       const gain = room ? Math.sqrt(t.power / speechPower) : 0;
-      const bands = room ? bandPowers(t.spectra, { b: room.bed, gain }) : bandPowers(t.spectra);
+      const bands = room ? bandPowers(t.spectra, { b: room.bed, gain }) : (t.bands ??= bandPowers(t.spectra));
       if (!carriesHighBand(bands)) return null;
       // Only the part of the take the word was aligned with: not a tail the alignment left over, nor a
       // head crammed into the word's first frame (in noise the VAD may begin a word after its soft first
@@ -807,7 +796,7 @@ export class CommandRecognizer {
       const ps: number[] = [];
       for (let i = 0; i < mine.length; i++)
         for (let j = i + 1; j < mine.length; j++) {
-          const both = dtwBoth(mine[i]!.f, mine[j]!.f, this.o.band, 8, this.o.endSlack);
+          const both = dtwAlignment(mine[i]!.f, mine[j]!.f, this.o.band, 8, this.o.endSlack);
           ds.push(both.distance);
           ps.push(both.peak);
         }

@@ -170,6 +170,9 @@ export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RA
   renameSync(tmp, path);
 }
 
+/** sox effects: through an 8 kHz headset link's band and back to 16 kHz. */
+const NARROW_BAND = ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)];
+
 /**
  * Speech → 16 kHz mono (text as an argument or on stdin: never through a shell). Cached.
  * A voice is espeak-ng's (`en-gb+m3`), or another engine's: `flite:<voice>` (flite's voices
@@ -179,9 +182,6 @@ export function writeWav16(path: string, samples: Float32Array, rate = SAMPLE_RA
  * minute, 0–99 around 50) are sox's `tempo` (175 wpm = 1) and `pitch` (10 cents per unit, which
  * moves the formants with it, as a slightly other vocal tract would).
  */
-/** sox effects: through an 8 kHz headset link's band and back to 16 kHz. */
-const NARROW_BAND = ['sinc', '300-3400', 'rate', '8000', 'rate', String(SAMPLE_RATE)];
-
 function speech(text: string, voice: string, speed: number, pitch: number, band: 'wide' | 'narrow'): Float32Array {
   mkdirSync(CACHE, { recursive: true });
   const engine = engineVoice(voice);
