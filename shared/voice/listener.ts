@@ -14,6 +14,7 @@
  */
 import { SAMPLE_RATE } from './features';
 import type { CommandRecognizer, Decision, VoiceCommand } from './recognizer';
+import { RecentAudio } from './recent-audio';
 import { Vad, type SpeechSegment } from './vad';
 
 export interface ListenerClock {
@@ -46,9 +47,7 @@ export class VoiceListener {
   private vad = new Vad();
   private open: { incidentId: number | null; timer: unknown; retried: boolean; reason: string } | null = null;
   /** The last second or so of audio, to take the room noise from just before an utterance. */
-  private recent: Float32Array;
-  private recentLen = 0;
-  private fed = 0;
+  private readonly recent: RecentAudio;
   /** The last stretch of speech, when it was rejected: the first piece of a word the VAD may have cut in two. */
   private rejected: Pick<SpeechSegment, 'from' | 'start' | 'end'> | null = null;
   private readonly listeners = new Set<(e: ListenerEvent) => void>();
@@ -59,7 +58,7 @@ export class VoiceListener {
     options: Partial<ListenerOptions> = {},
   ) {
     this.o = { ...LISTENER_DEFAULTS, ...options };
-    this.recent = new Float32Array(Math.round(((this.o.noiseMs + GUARD_MS + 2_600) * SAMPLE_RATE) / 1000));
+    this.recent = new RecentAudio(this.o.noiseMs + GUARD_MS + 2_600);
   }
 
   get listening(): boolean {
@@ -80,8 +79,7 @@ export class VoiceListener {
     if (!this.recognizer()) return; // not enrolled or switched off: never open the microphone
     this.close(null);
     this.vad = new Vad();
-    this.recentLen = 0;
-    this.fed = 0;
+    this.recent.clear();
     this.rejected = null;
     const timer = this.clock.setTimer(() => this.close('timeout'), this.o.windowMs);
     this.open = { incidentId, timer, retried, reason };
@@ -96,7 +94,7 @@ export class VoiceListener {
   /** Audio from the microphone (16 kHz mono), only while listening. */
   push(chunk: Float32Array): void {
     if (!this.open) return;
-    this.remember(chunk);
+    this.recent.push(chunk);
     const segments = this.vad.push(chunk);
     for (const s of segments) {
       if (!this.open) return;
@@ -111,12 +109,11 @@ export class VoiceListener {
     const started = this.clock.now();
     let decision: Decision = segment.tooLong ? { decision: 'reject', reason: 'too long' } : recognizer.classify(segment.samples, this.noiseBefore(segment.start));
     const before = this.rejected;
-    const bufferStart = this.fed - this.recentLen; // sample index of recent[0]
     const gap = (this.o.joinGapMs * SAMPLE_RATE) / 1000;
-    const joinable = !segment.tooLong && before !== null && segment.start - before.end <= gap && before.from >= bufferStart;
+    const joinable = !segment.tooLong && before !== null && segment.start - before.end <= gap && before.from >= this.recent.start;
     let joined = false;
     if (joinable) {
-      const whole = recognizer.classify(this.recent.slice(before.from - bufferStart, segment.from + segment.samples.length - bufferStart), this.noiseBefore(before.start));
+      const whole = recognizer.classify(this.recent.slice(before.from, segment.from + segment.samples.length), this.noiseBefore(before.start));
       if (rank(whole) > rank(decision)) {
         decision = whole;
         joined = true;
@@ -136,28 +133,10 @@ export class VoiceListener {
     // Rejected: other speech or noise — nothing happens; the window runs on.
   }
 
-  private remember(chunk: Float32Array): void {
-    const cap = this.recent.length;
-    this.fed += chunk.length;
-    if (chunk.length >= cap) {
-      this.recent.set(chunk.subarray(chunk.length - cap));
-      this.recentLen = cap;
-      return;
-    }
-    if (this.recentLen + chunk.length > cap) {
-      const drop = this.recentLen + chunk.length - cap;
-      this.recent.copyWithin(0, drop, this.recentLen);
-      this.recentLen -= drop;
-    }
-    this.recent.set(chunk, this.recentLen);
-    this.recentLen += chunk.length;
-  }
-
   /** The room alone: up to `noiseMs` of audio ending a little before the speech began (its onset is not noise). */
   private noiseBefore(speechStart: number): Float32Array {
-    const bufferStart = this.fed - this.recentLen; // sample index of recent[0]
-    const end = speechStart - Math.round((GUARD_MS * SAMPLE_RATE) / 1000) - bufferStart;
-    const start = Math.max(0, end - Math.round((this.o.noiseMs * SAMPLE_RATE) / 1000));
+    const end = speechStart - Math.round((GUARD_MS * SAMPLE_RATE) / 1000);
+    const start = Math.max(this.recent.start, end - Math.round((this.o.noiseMs * SAMPLE_RATE) / 1000));
     return end > start ? this.recent.slice(start, end) : new Float32Array(0);
   }
 

@@ -135,6 +135,11 @@ export class Vad {
     return this.inSpeech;
   }
 
+  /** Where the stretch of speech now going on started (sample index in everything fed), or null. */
+  get speakingSince(): number | null {
+    return this.inSpeech ? Math.max(0, this.speechStart) : null;
+  }
+
   /** Forget everything (a new listening window). */
   reset(): void {
     this.warm = [];

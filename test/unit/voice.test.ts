@@ -13,6 +13,7 @@ import { findExecutable } from '../../electron/speech/engine';
 import { bandPowers, HOP, meanMelPower, melPowers, melPowersOfMix, mfcc, mfccFromMels, SAMPLE_RATE, spectra } from '../../shared/voice/features';
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, dtw, dtwAlignment, encodePcm, enrolmentSchema, NOISY_TAKE_SNR_DB, RECOGNIZER_DEFAULTS, sensitivityOptions, bandPower } from '../../shared/voice/recognizer';
+import { TakeCutter } from '../../shared/voice/take';
 import { Vad, VAD_DEFAULTS, voicedFrames, type VadOptions } from '../../shared/voice/vad';
 import { ACCENT_VOICES, accentPhones } from '../bench/voice/accent';
 import { checkEngineVoices, espeakEnrolment, noiseOnly, render, throughMsbc } from '../bench/voice/corpus';
@@ -171,6 +172,40 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
         reasons.push(d.decision === 'reject' ? d.reason : d.decision);
       }
     expect(reasons.filter((r) => r === 'not speech').length).toBeGreaterThan(3);
+  });
+
+  it('an enrolment take is the whole word when the VAD cuts it in two: a stretch that begins within 300 ms of the last joins it, the audio between kept; a later one does not', () => {
+    const first = render({ text: 'snooze', voice: 'en-gb', speed: 175, pitch: 50, padBefore: 0.5, padAfter: 0 }).samples;
+    const second = render({ text: 'repeat', voice: 'en-gb', speed: 175, pitch: 50, padBefore: 0, padAfter: 0.6 }).samples;
+    const said = (gapMs: number) => {
+      const x = new Float32Array(first.length + (gapMs * SAMPLE_RATE) / 1000 + second.length);
+      x.set(first);
+      x.set(second, x.length - second.length);
+      return x;
+    };
+    const cut = (x: Float32Array, chunk: number) => {
+      const cutter = new TakeCutter();
+      for (let at = 0; at < x.length; at += chunk) {
+        const take = cutter.push(x.subarray(at, at + chunk));
+        if (take) return { take, at };
+      }
+      return { take: cutter.finish(), at: x.length };
+    };
+    // 250 ms of silence: longer than the VAD's hangover, so it hears two stretches.
+    const near = said(250);
+    expect(segments(near).filter((s) => !s.tooLong)).toHaveLength(2);
+    const [firstOnly] = segments(near);
+    const whole = cut(near, SAMPLE_RATE / 50);
+    // From the first stretch's preroll to 50 ms after the second's speech, the silence between included.
+    expect(whole.take!.length).toBeGreaterThan(firstOnly!.samples.length + 0.25 * SAMPLE_RATE + second.length - 0.7 * SAMPLE_RATE);
+    expect(Array.from(whole.take!.subarray(0, firstOnly!.samples.length))).toEqual(Array.from(firstOnly!.samples));
+    // Fed at once, the same take.
+    expect(Array.from(cut(near, near.length).take!)).toEqual(Array.from(whole.take!));
+    // 600 ms apart: two things said; the take is the first, as soon as the gap has passed.
+    const far = said(600);
+    const alone = cut(far, SAMPLE_RATE / 50);
+    expect(Array.from(alone.take!)).toEqual(Array.from(segments(far)[0]!.samples));
+    expect(alone.at).toBeLessThan(first.length + 0.4 * SAMPLE_RATE);
   });
 
   it('a long sentence is cut off as too long, never taken for a command', () => {

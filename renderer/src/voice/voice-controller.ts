@@ -10,7 +10,7 @@ import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { VoiceListener, type ListenerClock, type ListenerEvent } from '../../../shared/voice/listener';
 import type { KeywordModel } from '../../../shared/voice/keyword-model';
 import { COMMANDS, CommandRecognizer, encodePcm, sensitivityOptions, TAKES_PER_COMMAND, type Decision, type Enrolment, type Sensitivity, type TakeProblem, type VoiceCommand } from '../../../shared/voice/recognizer';
-import { Vad } from '../../../shared/voice/vad';
+import { TakeCutter } from '../../../shared/voice/take';
 import type { EarshotApi } from '../../../shared/ipc/contract';
 import type { PlayerStatus } from '../speech/announcement-player';
 import { MicrophoneError, type MicrophoneHandle, type OpenMicrophone } from './microphone';
@@ -159,10 +159,11 @@ export class VoiceController {
 
   /** Records one enrolment take of a command: the first thing said within `timeoutMs`. */
   async recordTake(command: VoiceCommand, timeoutMs = 4_000): Promise<void> {
-    const vad = new Vad();
+    // The word as the listener would hear it: a stretch and any that follows within its join gap.
+    const cutter = new TakeCutter();
     let done: ((s: Float32Array | null) => void) | undefined;
     const heard = new Promise<Float32Array | null>((resolve) => (done = resolve));
-    const timer = this.clock.setTimer(() => done?.(null), timeoutMs);
+    const timer = this.clock.setTimer(() => done?.(cutter.finish()), timeoutMs);
     this.o.cue('start');
     let mic: MicrophoneHandle | undefined;
     try {
@@ -171,7 +172,8 @@ export class VoiceController {
       await new Promise<void>((resolve) => this.clock.setTimer(resolve, this.o.cueMs ?? 150));
       if (this.disposed) return; // disposed during the tone (the app closing): no microphone
       mic = await this.o.openMic((chunk) => {
-        for (const s of vad.push(chunk)) if (!s.tooLong) done?.(s.samples);
+        const take = cutter.push(chunk);
+        if (take) done?.(take);
       });
       this.set({ microphone: 'granted', error: null });
       const take = await heard;
