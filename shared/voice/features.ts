@@ -34,8 +34,9 @@ const DYNAMIC_RANGE_DB = 65;
  * from a woman's recordings: her "snooze" refused 6 of 8 times in a quiet room). Chosen on the tune,
  * people-tune and accents-tune speakers (`npm run bench:voice-fit`, commands at the limit, model's
  * rule / takes' rule, each refitted): 25 dB 2,679 / 3,695, 35 dB 2,689 / 3,736, 45 dB 2,696 / 3,753,
- * 55 dB 2,696 / 3,740. What it also keeps: a stretch of quiet 33–45 dB down around a word (a breath,
- * or, in two of the bench's accented voices, the studio between diphones) — compared as speech.
+ * 55 dB 2,696 / 3,740; again in session 19, on the corrected bench (rules refitted): 35 dB 2,675 /
+ * 3,734, 45 dB 2,686 / 3,742. What it also keeps: a stretch of quiet 33–45 dB down around a word (a
+ * breath, a room's noise at a word's edges) — compared as speech.
  */
 const TRIM_DB = 45;
 

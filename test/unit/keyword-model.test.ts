@@ -193,17 +193,22 @@ describe.skipIf(missing !== null)(`the shipped keyword model${missing ? ` (skipp
   }
 
   it('as a second opinion: among other voices it answers where the takes alone ask again, and accepts no other word', () => {
-    // (The Scottish voice until session 17; its takes alone now get 17 of 20 there, the model 19.)
-    const voice = 'en-029';
-    const enrolment = espeakEnrolment(voice);
-    const shipped = new CommandRecognizer(enrolment, {}, model);
-    const { segment, noise } = heard({ text: 'snooze', voice, speed: 170, pitch: 50, noise: { kind: 'babble', snrDb: 15, seed: 99 } });
-    expect(shipped.classify(segment.samples, noise).model, 'the decision shows the model’s opinion').toBeDefined();
-    const alone = new CommandRecognizer(enrolment);
-    const counts = tally(voice, 'babble', shipped, alone, ['knowledge', 'revolve', 'candle', 'snow', 'report', 'hello']);
-    expect(counts.shipped).toBeGreaterThanOrEqual(17); // of 20
-    // 20 against 15.
-    expect(counts.shipped).toBeGreaterThan(counts.other + 3);
+    // (The Scottish voice until session 17; en-029 alone until session 19, when the takes' own rule,
+    // refitted on the corrected bench, got 17 of its 20 there: now two voices.)
+    const counts = { shipped: 0, other: 0 };
+    for (const voice of ['en-029', 'en-gb-x-gbclan']) {
+      const enrolment = espeakEnrolment(voice);
+      const shipped = new CommandRecognizer(enrolment, {}, model);
+      const { segment, noise } = heard({ text: 'snooze', voice, speed: 170, pitch: 50, noise: { kind: 'babble', snrDb: 15, seed: 99 } });
+      expect(shipped.classify(segment.samples, noise).model, 'the decision shows the model’s opinion').toBeDefined();
+      const alone = new CommandRecognizer(enrolment);
+      const one = tally(voice, 'babble', shipped, alone, ['knowledge', 'revolve', 'candle', 'snow', 'report', 'hello']);
+      counts.shipped += one.shipped;
+      counts.other += one.other;
+    }
+    expect(counts.shipped).toBeGreaterThanOrEqual(36); // of 40
+    // 40 against 33.
+    expect(counts.shipped).toBeGreaterThan(counts.other + 4);
   });
 
   it('each command gets its own line and long words count against it: a Scottish voice in white noise at 10 dB gets 19 of 20 through (16 with one line for all)', () => {

@@ -131,7 +131,7 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     const worst = { shipped: 0, noPeak: 0 };
     let seed = 0;
     for (const voice of ['en-us', 'en-gb', 'en-gb-scotland', 'en-029', 'en-gb-x-rp', 'en-gb-x-gbclan'])
-      for (const text of COMMANDS) {
+      for (const text of [...COMMANDS, ...COMMANDS]) {
         const r = render({ text, voice, speed: 175, pitch: 50, noise: { kind: 'babble', snrDb: 15, seed: seed++ } });
         for (const [k, options] of [['shipped', {}], ['noPeak', { peakDropDb: 0 }]] as const) {
           const s = segments(r.samples, options).find((x) => !x.tooLong);
@@ -142,11 +142,13 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
         }
       }
     // Judged against the quietest moments of the room alone, 12 of the first 20 end late. Also
-    // against the room's average level: 4 of these 30, up to 800 ms late. Also against the
-    // word's own peak: none, at most 200 ms.
+    // against the room's average level: 7 of these 60, up to 800 ms late (4 of the first 30 until
+    // session 19's bench, 1 since — its words keep their soft ends). Also against the word's own
+    // peak: none, at most 200 ms.
     expect(late.shipped).toBe(0);
     expect(worst.shipped).toBeLessThan(300);
-    expect(late.noPeak).toBeGreaterThanOrEqual(3);
+    expect(late.noPeak).toBeGreaterThanOrEqual(4);
+    expect(worst.noPeak).toBeGreaterThan(600);
   });
 
   it('a rumble is not speech: the VAD measures above 100 Hz, where brown noise begins no stretch (measured over the whole band it began dozens)', () => {
@@ -396,7 +398,9 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
       const room = r.samples.subarray(0, s!.start - 1600);
       return { lost: (r.speechEnd - s!.end) / SAMPLE_RATE, open: open.classify(s!.samples, room), shut: shut.classify(s!.samples, room) };
     };
-    for (const seed of [1, 2, 3]) {
+    // (Seeds 1–3 until session 19; since the bench keeps a word's soft end and cuts takes as the app
+    // does, seed 1's word is accepted without the slack too: seeds 2–4, each of which still needs it.)
+    for (const seed of [2, 3, 4]) {
       const said = heard('resolve', seed);
       expect(said.lost).toBeGreaterThanOrEqual(0.05);
       expect(said.open.command).toBe('resolve');

@@ -13,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_RATE } from '../../../shared/voice/features';
 import { COMMANDS, encodePcm, enrolmentSchema, type Enrolment, type VoiceCommand } from '../../../shared/voice/recognizer';
+import { TakeCutter } from '../../../shared/voice/take';
+import { HighPass, VAD_DEFAULTS } from '../../../shared/voice/vad';
 import { ACCENT_RENDER, ACCENT_VOICES, accentSpeech } from './accent';
 
 export const CACHE = process.env['EARSHOT_VOICE_CACHE'] ?? join(tmpdir(), 'earshot-voice-corpus');
@@ -264,33 +266,45 @@ function rms(x: Float32Array, from = 0, to = x.length): number {
   return Math.sqrt(s / Math.max(1, to - from));
 }
 
-/** Where the speech is in a clean render (the loud part), for SNR and latency. */
-function speechExtent(x: Float32Array): { start: number; end: number } {
+/**
+ * Where the speech is in a clean render, measured as the VAD measures, above its high-pass (a
+ * recording's hum under the voice is not speech): `loud`, within 30 dB of its loudest 10 ms — where
+ * the SNR is set and latency is measured from; `all`, within 40 dB — its soft first and last sounds
+ * too (flite's `slt` begins "snooze" 32–38 dB under her vowel), what is kept of the render, the rest
+ * becoming silence. (Until session 19 only the loud part, found over the whole band, was kept: a soft
+ * first sound was cut to silence, a voice's studio hum kept as speech.)
+ */
+function speechExtent(x: Float32Array): { loud: { start: number; end: number }; all: { start: number; end: number } } {
   const frame = 160;
-  let peak = 0;
+  const hp = new HighPass(VAD_DEFAULTS.highPassHz);
   const e: number[] = [];
   for (let i = 0; i + frame <= x.length; i += frame) {
-    const v = rms(x, i, i + frame);
-    e.push(v);
-    peak = Math.max(peak, v);
+    let s = 0;
+    for (let j = i; j < i + frame; j++) s += hp.next(x[j] as number) ** 2;
+    e.push(s / frame);
   }
-  const on = e.map((v) => v > peak * 0.03); // −30 dB from the peak
-  const first = on.indexOf(true);
-  const last = on.lastIndexOf(true);
-  return { start: Math.max(0, first) * frame, end: (last + 1) * frame };
+  const peak = Math.max(...e);
+  const within = (db: number) => {
+    const on = e.map((v) => v > peak * 10 ** (-db / 10));
+    return { start: Math.max(0, on.indexOf(true)) * frame, end: (on.lastIndexOf(true) + 1) * frame };
+  };
+  return { loud: within(30), all: within(40) };
 }
 
 export interface Rendered {
   samples: Float32Array;
-  /** Where the speech itself starts and ends (samples), before noise. */
+  /** Where the speech's loud part starts and ends (samples; speechExtent), before noise; its soft edges lie around it. */
   speechStart: number;
   speechEnd: number;
 }
 
 export function render(spec: RenderSpec): Rendered {
-  const clean = speech(spec.text, spec.voice, spec.speed, spec.pitch, spec.band ?? 'wide');
-  const ext = speechExtent(clean);
-  const body = clean.subarray(ext.start, ext.end);
+  // Where the speech is: found in what was said (wideband), and the same stretch taken over a narrowband
+  // link — whose band would lose a soft sound's power and, cut by its own loudness, the sound itself.
+  const said = speech(spec.text, spec.voice, spec.speed, spec.pitch, 'wide');
+  const { loud, all } = speechExtent(said);
+  const clean = spec.band === 'narrow' ? speech(spec.text, spec.voice, spec.speed, spec.pitch, 'narrow') : said;
+  const body = clean.subarray(all.start, Math.min(clean.length, all.end));
   const before = Math.round((spec.padBefore ?? 0.5) * SAMPLE_RATE);
   const after = Math.round((spec.padAfter ?? 0.6) * SAMPLE_RATE);
   const out = new Float32Array(before + body.length + after);
@@ -300,13 +314,13 @@ export function render(spec: RenderSpec): Rendered {
     // is outside its band too. The SNR is set on the wideband noise (what is in the band is the same).
     const wide = noiseBed(spec.noise.kind);
     const bed = spec.band === 'narrow' ? noiseBed(spec.noise.kind, 'narrow') : wide;
-    const speechRms = rms(body);
+    const speechRms = rms(clean, loud.start, loud.end);
     const noiseRms = rms(wide);
     const gain = speechRms / (noiseRms * 10 ** (spec.noise.snrDb / 20));
     const offset = ((spec.noise.seed ?? 0) * 7919 * 160) % Math.max(1, bed.length - out.length);
     for (let i = 0; i < out.length; i++) out[i] = (out[i] as number) + gain * (bed[(offset + i) % bed.length] as number);
   }
-  return { samples: spec.mic === 'msbc' ? throughMsbc(out) : out, speechStart: before, speechEnd: before + body.length };
+  return { samples: spec.mic === 'msbc' ? throughMsbc(out) : out, speechStart: before + loud.start - all.start, speechEnd: before + loud.end - all.start };
 }
 
 /** mSBC's frame: 120 samples (7.5 ms at 16 kHz). */
@@ -369,14 +383,19 @@ export function noiseOnly(kind: 'white' | 'pink' | 'brown' | 'babble', seconds: 
 
 /**
  * An enrolment as a user would make it, from espeak: three takes of each command at slightly
- * different speeds and pitches (clean, wideband; with `mic`, through that headset link), cut around the speech.
+ * different speeds and pitches (clean, wideband; with `mic`, through that headset link), each cut
+ * as the app cuts a take (VoiceController.recordTake, TakeCutter): the first stretch the VAD hears
+ * (and any that begins within 300 ms of it), with its 100 ms before the speech and 50 ms after.
  */
 export function espeakEnrolment(voice: string, commands: readonly VoiceCommand[] = COMMANDS, mic?: 'msbc'): Enrolment {
   const takes: Enrolment['takes'] = [];
   for (const command of commands)
     for (const [speed, pitch] of ENROL_TAKES) {
       const r = render({ text: command, voice, speed, pitch, ...(mic ? { mic } : {}) });
-      takes.push({ command, pcm: encodePcm(r.samples.subarray(Math.max(0, r.speechStart - 1600), r.speechEnd + 800)) });
+      const cutter = new TakeCutter();
+      const take = cutter.push(r.samples) ?? cutter.push(new Float32Array(SAMPLE_RATE)) ?? cutter.finish();
+      if (!take) throw new Error(`enrolment: the VAD heard no take of "${command}" in ${voice} at speed ${speed}, pitch ${pitch}`);
+      takes.push({ command, pcm: encodePcm(take) });
     }
   return enrolmentSchema.parse({ version: 1, sampleRate: SAMPLE_RATE, takes });
 }
