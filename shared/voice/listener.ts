@@ -46,7 +46,7 @@ export class VoiceListener {
   private readonly o: ListenerOptions;
   private vad = new Vad();
   private open: { incidentId: number | null; timer: unknown; retried: boolean; reason: string } | null = null;
-  /** The last second or so of audio, to take the room noise from just before an utterance. */
+  /** The last 3 s or so of audio: the room noise from just before an utterance, and a word the VAD cut in two. */
   private readonly recent: RecentAudio;
   /** The last stretch of speech, when it was rejected: the first piece of a word the VAD may have cut in two. */
   private rejected: Pick<SpeechSegment, 'from' | 'start' | 'end'> | null = null;

@@ -1,8 +1,8 @@
 /**
  * Streaming voice-activity detection by energy (above 100 Hz) against an adaptive noise floor:
  * feed it audio as it arrives (any chunk size, 16 kHz mono), get back each stretch
- * of speech once it has ended. Cheap (one sum of squares per 10 ms), so it runs on
- * every microphone buffer while listening.
+ * of speech once it has ended. Cheap (a biquad and a sum of squares per sample), so it
+ * runs on every microphone buffer while listening.
  *
  * Speech starts when a 10 ms frame is `startDb` above the floor for 3 frames running
  * (a click is not speech); it ends after `hangoverMs` below `floor + endDb` (the

@@ -14,7 +14,7 @@ import { bandPowers, HOP, meanMelPower, melPowers, melPowersOfMix, mfcc, mfccFro
 import { VoiceListener, type ListenerEvent } from '../../shared/voice/listener';
 import { COMMANDS, CommandRecognizer, decodePcm, dtw, dtwAlignment, encodePcm, enrolmentSchema, NOISY_TAKE_SNR_DB, RECOGNIZER_DEFAULTS, sensitivityOptions, bandPower } from '../../shared/voice/recognizer';
 import { TakeCutter } from '../../shared/voice/take';
-import { Vad, VAD_DEFAULTS, voicedFrames, type VadOptions } from '../../shared/voice/vad';
+import { HighPass, Vad, VAD_DEFAULTS, voicedFrames, type VadOptions } from '../../shared/voice/vad';
 import { ACCENT_VOICES, accentPhones } from '../bench/voice/accent';
 import { checkEngineVoices, espeakEnrolment, noiseOnly, render, throughMsbc } from '../bench/voice/corpus';
 import { loadKeywordModel, SHIPPED_MODEL } from '../bench/voice/keyword-model';
@@ -149,6 +149,22 @@ describe.skipIf(missing !== null)(`voice commands${missing ? ` (skipped: ${missi
     expect(worst.shipped).toBeLessThan(300);
     expect(late.noPeak).toBeGreaterThanOrEqual(4);
     expect(worst.noPeak).toBeGreaterThan(600);
+  });
+
+  it("the VAD's high-pass is a second-order Butterworth: 3 dB down at its corner, 12 dB an octave under it, nothing lost above", () => {
+    const gainDb = (hz: number) => {
+      const hp = new HighPass(100);
+      let power = 0;
+      for (let i = 0; i < 2 * SAMPLE_RATE; i++) {
+        const y = hp.next(Math.sin((2 * Math.PI * hz * i) / SAMPLE_RATE));
+        if (i >= SAMPLE_RATE) power += y * y;
+      }
+      return 10 * Math.log10(power / (SAMPLE_RATE / 2));
+    };
+    expect(gainDb(100)).toBeCloseTo(-3, 0);
+    expect(gainDb(50)).toBeCloseTo(-12.3, 0);
+    expect(Math.abs(gainDb(1_000))).toBeLessThan(0.05);
+    expect(Math.abs(gainDb(6_000))).toBeLessThan(0.05);
   });
 
   it('a rumble is not speech: the VAD measures above 100 Hz, where brown noise begins no stretch (measured over the whole band it began dozens)', () => {

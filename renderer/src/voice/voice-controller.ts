@@ -157,7 +157,7 @@ export class VoiceController {
     this.listener.stop('cancelled');
   }
 
-  /** Records one enrolment take of a command: the first thing said within `timeoutMs`. */
+  /** Records one enrolment take of a command: the first word said within `timeoutMs`, cut as the listener hears a word (TakeCutter). */
   async recordTake(command: VoiceCommand, timeoutMs = 4_000): Promise<void> {
     // The word as the listener would hear it: a stretch and any that follows within its join gap.
     const cutter = new TakeCutter();
