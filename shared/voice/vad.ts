@@ -48,7 +48,8 @@ export interface VadOptions {
    * none) or kept a word going — and only where the link carries it: the bench's Finnish and Hindi
    * voices have their studio's hum (under 100 Hz) around each word, which a wideband take kept and the
    * same word over an 8 kHz link did not. At 300 Hz (where the recognizer's band starts; measured and
-   * not kept) the VAD also lost voices' low harmonics and, in white noise, their soft parts.
+   * not kept) the VAD also lost voices' low harmonics and, in white noise, their soft parts: on the fit
+   * speakers, both rules refitted, 2,626 / 3,549 commands at the limit against 100 Hz's 2,691 / 3,752.
    */
   highPassHz: number;
 }
