@@ -8,11 +8,10 @@
 import { SAMPLE_RATE } from './features';
 import { LISTENER_DEFAULTS } from './listener';
 import { RecentAudio } from './recent-audio';
-import { Vad, type SpeechSegment, type VadOptions } from './vad';
+import { SEGMENT_TAIL, Vad, type SpeechSegment, type VadOptions } from './vad';
 
 /** Audio kept (the latest): more than a take can span (the VAD's longest stretch, its preroll, a gap and a second stretch). */
 const KEEP_MS = 6_000;
-const TAIL = Math.round(0.05 * SAMPLE_RATE);
 
 export class TakeCutter {
   private readonly vad: Vad;
@@ -46,6 +45,6 @@ export class TakeCutter {
   }
 
   private take(): Float32Array {
-    return this.recent.slice((this.first as SpeechSegment).from, (this.last as SpeechSegment).end + TAIL);
+    return this.recent.slice((this.first as SpeechSegment).from, (this.last as SpeechSegment).end + SEGMENT_TAIL);
   }
 }

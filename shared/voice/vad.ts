@@ -56,6 +56,9 @@ export interface VadOptions {
 
 export const VAD_DEFAULTS: VadOptions = { startDb: 8, endDb: 6, hangoverMs: 180, prerollMs: 100, maxSpeechMs: 2_500, minSpeechDb: -50, warmupMs: 150, averageSlackDb: 2, peakDropDb: 15, highPassHz: 100 };
 
+/** What a segment keeps after the speech's end: 50 ms of tail, not the rest of the hangover. */
+export const SEGMENT_TAIL = Math.round(0.05 * SAMPLE_RATE);
+
 export interface SpeechSegment {
   samples: Float32Array;
   /** Sample index (in everything fed so far) of `samples[0]` (the preroll before the speech). */
@@ -238,9 +241,8 @@ export class Vad {
       const sorted = [...this.levels].sort((a, b) => a - b);
       this.floor = Math.max(this.floor, sorted[Math.floor(sorted.length / 4)] ?? this.floor);
     }
-    // The segment: preroll + speech + 50 ms of tail, without the rest of the hangover.
-    const tail = Math.round(0.05 * SAMPLE_RATE);
-    const cut = Math.min(this.bufLen, this.bufLen - (this.fed - this.lastSpeech) + tail);
+    // The segment: preroll + speech + its tail, without the rest of the hangover.
+    const cut = Math.min(this.bufLen, this.bufLen - (this.fed - this.lastSpeech) + SEGMENT_TAIL);
     const samples = this.buf.slice(0, Math.max(0, cut));
     const from = this.fed - this.bufLen;
     this.bufLen = 0;
