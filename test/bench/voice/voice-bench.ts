@@ -8,7 +8,7 @@
  * speeds and pitches, the 8 kHz headset band, noise — through the same streaming path
  * the app uses (VAD in 20 ms chunks, room noise from before the speech, recognizer).
  *
- * Reports accuracy per command and per condition, the false-accept rate on distractor
+ * Reports accuracy per command, per condition and per speaker (the fewest named), the false-accept rate on distractor
  * words (split: near-homophones such as "revolve"/"resolve", and ordinary words and
  * sentences) and on noise alone, and the latency from the end of speech to the decision.
  * The recognizer takes the shipped keyword model as a second opinion (`--model <file>` for
@@ -159,12 +159,19 @@ const perCommand = new Map<string, { n: number; ok: number; unsure: number; wron
 const perCondition = new Map<string, { n: number; ok: number; unsure: number; wrong: number; recovered: number; fa: number; dn: number }>();
 const distractors = { near: { n: 0, fa: 0, unsure: 0 }, ordinary: { n: 0, fa: 0, unsure: 0 }, noise: { n: 0, fa: 0, unsure: 0 } };
 const faExamples: string[] = [];
+/**
+ * Per speaker (voice + variant): "robust to accent" is a claim about each of them, not their mean — the
+ * test speakers are espeak's seven accents of English, the accents set three people of other languages.
+ */
+const perSpeaker = new Map<string, { n: number; ok: number; recovered: number; fa: number; dn: number }>();
 const latencies: number[] = [];
 const started = performance.now();
 let clips = 0;
 
 for (const [u, voice] of users.entries()) {
   const rec = new CommandRecognizer(espeakEnrolment(voice, COMMANDS, mic.mic), sensitivityOptions(sensitivity), model);
+  const speaker = { n: 0, ok: 0, recovered: 0, fa: 0, dn: 0 };
+  perSpeaker.set(voice, speaker);
   for (const { name, noise } of NOISES) {
     const cond = perCondition.get(name) ?? { n: 0, ok: 0, unsure: 0, wrong: 0, recovered: 0, fa: 0, dn: 0 };
     perCondition.set(name, cond);
@@ -180,11 +187,13 @@ for (const [u, voice] of users.entries()) {
             perCommand.set(c, pc);
             pc.n++;
             cond.n++;
+            speaker.n++;
             const accepted = heard.find((h) => h.decision?.decision === 'accept');
             const unsure = heard.find((h) => h.decision?.decision === 'unsure');
             if (accepted?.decision?.decision === 'accept' && accepted.decision.command === c) {
               pc.ok++;
               cond.ok++;
+              speaker.ok++;
               if (accepted.latencyMs !== null) latencies.push(accepted.latencyMs);
             } else if (accepted) {
               pc.wrong++;
@@ -198,6 +207,7 @@ for (const [u, voice] of users.entries()) {
               if (second?.decision?.decision === 'accept' && second.decision.command === c) {
                 pc.recovered++;
                 cond.recovered++;
+                speaker.recovered++;
               }
             }
           }
@@ -211,11 +221,13 @@ for (const [u, voice] of users.entries()) {
         if (process.env['VOICE_DUMP']) DUMP.push({ kind: NEAR.has(w) ? 'near' : 'ord', user: u, c: w, cond: name, band, h: heard.map((x) => x.decision) });
         bucket.n++;
         cond.dn++;
+        speaker.dn++;
         const b = byBand.get(band) as { n: number; fa: number };
         b.n++;
         if (heard.some((h) => h.decision?.decision === 'accept')) {
           bucket.fa++;
           cond.fa++;
+          speaker.fa++;
           b.fa++;
           if (faExamples.length < 40) faExamples.push(`${voice} ${name}${band === 'narrow' ? ' (8 kHz)' : ''}: "${w}" → ${heard.find((h) => h.decision?.decision === 'accept')?.decision?.decision === 'accept' ? (heard.find((h) => h.decision?.decision === 'accept')!.decision as { command: string }).command : '?'}`);
         } else if (heard.some((h) => h.decision?.decision === 'unsure')) bucket.unsure++;
@@ -252,6 +264,7 @@ const result = {
   model: model ? values.model : null,
   commands: { n: total.n, correctPct: pct(total.ok, total.n), unsurePct: pct(total.unsure, total.n), wrongPct: pct(total.wrong, total.n), correctWithinOneSayAgainPct: pct(total.ok + total.recovered, total.n) },
   perCommand: Object.fromEntries([...perCommand].map(([c, v]) => [c, { n: v.n, correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n) }])),
+  perSpeaker: Object.fromEntries([...perSpeaker].map(([s, v]) => [s, { n: v.n, correctPct: pct(v.ok, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),
   perCondition: Object.fromEntries([...perCondition].map(([c, v]) => [c, { correctPct: pct(v.ok, v.n), unsurePct: pct(v.unsure, v.n), wrongPct: pct(v.wrong, v.n), correctWithinOneSayAgainPct: pct(v.ok + v.recovered, v.n), distractorFalseAcceptPct: pct(v.fa, v.dn) }])),
   falseAccepts: {
     allDistractorsPct: pct(distractors.near.fa + distractors.ordinary.fa, distractors.near.n + distractors.ordinary.n),
@@ -272,6 +285,9 @@ line('commands correct / unsure / wrong', `${result.commands.correctPct}% / ${re
 line('  correct within one "say again?"', `${result.commands.correctWithinOneSayAgainPct}%`);
 for (const [c, v] of Object.entries(result.perCommand)) line(`  ${c}`, `${v.correctPct}% correct, ${v.unsurePct}% unsure, ${v.wrongPct}% wrong`);
 for (const [c, v] of Object.entries(result.perCondition)) line(`  ${c}`, `${v.correctPct}% correct (${v.correctWithinOneSayAgainPct}% with one say-again), ${v.unsurePct}% unsure; distractor FA ${v.distractorFalseAcceptPct}%`);
+line('per speaker', Object.entries(result.perSpeaker).map(([s, v]) => `${s} ${v.correctPct}%`).join(', '));
+const worst = Object.entries(result.perSpeaker).sort((a, b) => a[1].correctPct - b[1].correctPct)[0];
+if (worst) line('  fewest', `${worst[0]}: ${worst[1].correctPct}% correct (${worst[1].correctWithinOneSayAgainPct}% with one say-again); distractor FA ${worst[1].distractorFalseAcceptPct}%`);
 line('false accepts: all distractors', `${result.falseAccepts.allDistractorsPct}% (target ≤ 1%)`);
 for (const [b, v] of byBand) line(`  said ${b === 'wide' ? 'wideband' : 'over the 8 kHz band'}`, `${pct(v.fa, v.n)}% (${v.fa} of ${v.n})`);
 line('  near-homophones', `${result.falseAccepts.nearHomophonesPct}%`);
