@@ -3,6 +3,7 @@
  * after an announcement that asks for action (a new, re-triggered or repeated
  * incident), only when turned on, and only with an enrolment; the microphone is
  * open just for the window; a recognised word goes to the api for that incident;
+ * a word it is unsure of gets one "Say again?" and one more window, never a guess;
  * a refused microphone is explained; enrolment takes are recorded and validated.
  */
 import { describe, expect, it, vi } from 'vitest';
@@ -80,6 +81,46 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     expect(t.api.voiceCommand).toHaveBeenCalledWith('snooze', 5);
     expect(t.opened).toEqual(['open', 'close']);
     expect(t.c.value.listening).toBeNull();
+  });
+
+  it('a word it is unsure of: "Say again?" once, the window reopens when that has been said, and unsure again it gives up quietly', async () => {
+    // "cancelled" against this enrolment's takes (alone: no model) is between the unsure and accept lines.
+    const t = setup(enrolment);
+    t.c.setEnabled(true);
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 5, kind: 'new', utteranceId: 1 });
+    t.c.onPlayerStatus({ state: 'holding', incidentId: 5, kind: 'new', utteranceId: 1 });
+    await t.advance(150);
+    t.say(word('cancelled'));
+    await t.advance(0);
+    expect(t.api.voiceCommand.mock.calls).toEqual([['say-again', 5]]); // asked, not guessed
+    expect(t.c.value.listening).toBeNull();
+    expect(t.opened).toEqual(['open', 'close']); // the microphone is closed while Earshot asks
+    // Earshot says "Say again?"; once it has, the window reopens about the same incident.
+    t.c.onPlayerStatus({ state: 'playing', kind: 'confirmation', utteranceId: 2 });
+    expect(t.c.value.listening).toBeNull();
+    t.c.onPlayerStatus({ state: 'idle' });
+    expect(t.c.value.listening).toMatchObject({ incidentId: 5, reason: 'say-again' });
+    await t.advance(150);
+    t.say(word('cancelled'));
+    await t.advance(0);
+    expect(t.api.voiceCommand.mock.calls).toEqual([['say-again', 5]]); // not asked twice
+    expect(t.c.value.listening).toBeNull();
+    t.c.onPlayerStatus({ state: 'playing', kind: 'confirmation', utteranceId: 3 });
+    t.c.onPlayerStatus({ state: 'idle' });
+    expect(t.c.value.listening).toBeNull(); // and no window after it
+
+    // Said clearly the second time, it acts.
+    t.c.onPlayerStatus({ state: 'playing', incidentId: 6, kind: 'new', utteranceId: 4 });
+    t.c.onPlayerStatus({ state: 'holding', incidentId: 6, kind: 'new', utteranceId: 4 });
+    await t.advance(150);
+    t.say(word('cancelled'));
+    await t.advance(0);
+    t.c.onPlayerStatus({ state: 'playing', kind: 'confirmation', utteranceId: 5 });
+    t.c.onPlayerStatus({ state: 'idle' });
+    await t.advance(150);
+    t.say(word('resolve'));
+    await t.advance(0);
+    expect(t.api.voiceCommand.mock.calls).toEqual([['say-again', 5], ['say-again', 6], ['resolve', 6]]);
   });
 
   it('no window after confirmations or "acknowledged by …", when switched off, or without an enrolment; the window times out', async () => {

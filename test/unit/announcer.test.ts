@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Announcer, type AnnouncerClock, type AnnouncerSettings, type Speaker, type Utterance } from '../../shared/announce/announcer';
 import type { IncidentSummary } from '../../shared/incidents/types';
+import { runVoiceCommand } from '../../shared/voice/act';
 import { summary } from '../helpers/fake-api';
 
 class FakeClock implements AnnouncerClock {
@@ -250,5 +251,53 @@ describe('announcer routed by escalation', () => {
     await send('incident.triggered', crit(3));
     await clock.advance(250);
     expect(speaker.log).toEqual(['say Critical. Database 3 down. Incident 3.']);
+  });
+});
+
+describe('a voice command: acts on the incident the window was about, then says so', () => {
+  const incident = summary(42, { status: 'acknowledged' });
+  function acting(refuse = false) {
+    const { speaker, announcer } = setup();
+    const sent: unknown[] = [];
+    const command = async (c: unknown) => {
+      sent.push(c);
+      if (refuse) throw new Error('hub: incident 42 is resolved');
+      return incident;
+    };
+    return { speaker, sent, deps: { command, announcer, actor: 'alice' } };
+  }
+
+  it('"acknowledge" acknowledges that incident at the hub as the user, then "Acknowledged. Incident 42."; snooze is for 15 minutes', async () => {
+    const a = acting();
+    await expect(runVoiceCommand('acknowledge', 42, a.deps)).resolves.toBe(incident);
+    await flush();
+    expect(a.sent).toEqual([{ action: 'ack', incidentId: 42, actor: 'alice' }]);
+    expect(a.speaker.log).toEqual(['say Acknowledged. Incident 42.']);
+    await a.speaker.finish();
+    await runVoiceCommand('snooze', 42, a.deps);
+    await flush();
+    expect(a.sent.at(-1)).toEqual({ action: 'snooze', incidentId: 42, actor: 'alice', duration: '15m' });
+    expect(a.speaker.log.at(-1)).toBe('say Snoozed for fifteen minutes. Incident 42.');
+  });
+
+  it('"Say again?" and "cancel" only speak; a refusal is spoken, then reported; with no incident nothing is sent', async () => {
+    const a = acting();
+    await runVoiceCommand('say-again', 42, a.deps);
+    await flush();
+    expect(a.speaker.log).toEqual(['say Say again?']);
+    await a.speaker.finish();
+    await runVoiceCommand('cancel', 42, a.deps);
+    await flush();
+    expect(a.speaker.log.at(-1)).toBe('say Cancelled.');
+    await a.speaker.finish();
+    await expect(runVoiceCommand('resolve', null, a.deps)).rejects.toThrow('"resolve" needs an incident: none was announced');
+    await flush();
+    expect(a.speaker.log.at(-1)).toBe('say No incident to act on.');
+    expect(a.sent).toEqual([]);
+
+    const refused = acting(true);
+    await expect(runVoiceCommand('resolve', 42, refused.deps)).rejects.toThrow('hub: incident 42 is resolved');
+    await flush();
+    expect(refused.speaker.log).toEqual(['say Could not resolve incident 42.']);
   });
 });
