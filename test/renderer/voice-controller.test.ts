@@ -41,6 +41,7 @@ function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}, loadM
   const opened: string[] = [];
   const api = { voiceCommand: vi.fn(async () => undefined) };
   let stored = enrolment;
+  const cue = vi.fn();
   const c = new VoiceController({
     api,
     openMic: async (onChunk) => {
@@ -49,7 +50,7 @@ function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}, loadM
       feed = onChunk;
       return { close: () => (opened.push('close'), (feed = null)) };
     },
-    cue: vi.fn(),
+    cue,
     load: () => stored,
     save: (e) => (stored = e),
     clock,
@@ -59,7 +60,7 @@ function setup(enrolment: Enrolment, mic: { fail?: MicrophoneError } = {}, loadM
   const say = (x: Float32Array) => {
     for (let i = 0; i < x.length; i += 320) feed?.(x.subarray(i, i + 320));
   };
-  return { c, api, opened, say, advance, stored: () => stored };
+  return { c, api, cue, opened, say, advance, stored: () => stored };
 }
 
 describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${missing})` : ''}`, () => {
@@ -73,6 +74,7 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     expect(t.c.value.listening).toBeNull(); // not while it speaks
     t.c.onPlayerStatus({ state: 'holding', incidentId: 5, kind: 'new', utteranceId: 1 });
     expect(t.c.value.listening).toMatchObject({ incidentId: 5, reason: 'announcement' });
+    expect(t.cue.mock.calls).toEqual([['start']]); // the rising tone (and "Listening for #5" in the panel)
     expect(t.opened).toEqual([]); // the cue first
     await t.advance(150);
     expect(t.opened).toEqual(['open']);
@@ -139,6 +141,7 @@ describe.skipIf(missing !== null)(`voice controller${missing ? ` (skipped: ${mis
     await t.advance(6_000);
     expect(t.c.value.listening).toBeNull();
     expect(t.opened).toEqual(['open', 'close']);
+    expect(t.cue.mock.calls).toEqual([['start'], ['stop']]); // a falling tone: the window timed out
 
     // Earshot starts speaking while a window is open: the window closes (it must not hear itself).
     t.c.onPlayerStatus({ state: 'playing', incidentId: 7, kind: 'new', utteranceId: 4 });
