@@ -257,14 +257,14 @@ describe('announcer routed by escalation', () => {
 describe('a voice command: acts on the incident the window was about, then says so', () => {
   const incident = summary(42, { status: 'acknowledged' });
   function acting(refuse = false) {
-    const { speaker, announcer } = setup();
+    const { speaker, announcer, send, clock } = setup();
     const sent: unknown[] = [];
     const command = async (c: unknown) => {
       sent.push(c);
       if (refuse) throw new Error('hub: incident 42 is resolved');
       return incident;
     };
-    return { speaker, sent, deps: { command, announcer, actor: 'alice' } };
+    return { speaker, sent, send, clock, deps: { command, announcer, actor: 'alice' } };
   }
 
   it('"acknowledge" acknowledges that incident at the hub as the user, then "Acknowledged. Incident 42."; snooze is for 15 minutes', async () => {
@@ -299,5 +299,18 @@ describe('a voice command: acts on the incident the window was about, then says 
     await expect(runVoiceCommand('resolve', 42, refused.deps)).rejects.toThrow('hub: incident 42 is resolved');
     await flush();
     expect(refused.speaker.log).toEqual(['say Could not resolve incident 42.']);
+  });
+
+  it('"repeat" says the incident again, and nothing is sent; an incident it never announced is an error', async () => {
+    const a = acting();
+    await a.send('incident.triggered', summary(42, { severity: 'critical', title: 'Database 42 down' }));
+    await a.clock.advance(250);
+    await a.speaker.finish();
+    expect(a.speaker.log).toEqual(['say Critical. Database 42 down. Incident 42.']);
+    await runVoiceCommand('repeat', 42, a.deps);
+    await flush();
+    expect(a.speaker.log).toEqual(['say Critical. Database 42 down. Incident 42.', 'say Critical. Database 42 down. Incident 42.']);
+    await expect(runVoiceCommand('repeat', 7, a.deps)).rejects.toThrow('incident 7 is not known here');
+    expect(a.sent).toEqual([]);
   });
 });

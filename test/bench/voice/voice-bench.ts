@@ -8,9 +8,10 @@
  * speeds and pitches, the 8 kHz headset band, noise — through the same streaming path
  * the app uses (VAD in 20 ms chunks, room noise from before the speech, recognizer).
  *
- * Reports accuracy per command, per condition and per speaker (the fewest named), the false-accept rate on distractor
- * words (split: near-homophones such as "revolve"/"resolve", and ordinary words and
- * sentences) and on noise alone, and the latency from the end of speech to the decision.
+ * Reports accuracy per command, per condition and per speaker (the fewest named), the
+ * false-accept rate on distractor words (split: near-homophones such as "revolve"/"resolve",
+ * and ordinary words and sentences) and on noise alone, and the latency from the end of
+ * speech to the decision.
  * The recognizer takes the shipped keyword model as a second opinion (`--model <file>` for
  * another, `--model none` for the user's takes alone). VOICE_DUMP=<file> also writes every
  * decision's measures, for fitting the recognizer's score on the "tune" speakers
